@@ -1,0 +1,69 @@
+"""Errors a user can act on: each says what happened and what to do next.
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``, so CI can
+tell a configuration mistake from an HSM fault from an AWS refusal.
+"""
+
+from __future__ import annotations
+
+
+class ByokError(Exception):
+    """Base class: a cause and a remedy, never secrets or key material."""
+
+    exit_code = 1
+
+    def __init__(self, cause: str, remedy: str = "") -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.remedy = remedy
+
+    def __str__(self) -> str:
+        return f"{self.cause} -> {self.remedy}" if self.remedy else self.cause
+
+
+class ConfigError(ByokError):
+    exit_code = 3
+
+
+class HsmError(ByokError):
+    exit_code = 4
+
+
+class PinIncorrect(HsmError):
+    pass
+
+
+class TokenNotFound(HsmError):
+    pass
+
+
+class MechanismUnsupported(HsmError):
+    pass
+
+
+class MaterialNotFound(HsmError):
+    pass
+
+
+class KmsError(ByokError):
+    exit_code = 5
+
+
+class KeyNotExternal(KmsError):
+    pass
+
+
+class KeyWrongState(KmsError):
+    pass
+
+
+class ImportTokenExpired(KmsError):
+    pass
+
+
+class MaterialRejected(KmsError):
+    pass
+
+
+class InsecureEndpoint(KmsError):
+    pass

@@ -1,0 +1,177 @@
+"""A thin, typed KMS client for the import and rotation calls byok makes.
+
+Only wrapped material and import tokens pass through here; plaintext never does. Canary
+plaintexts (random, non-secret test data) are the one exception, and they are not key material.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import boto3
+from botocore.config import Config
+
+from byok.config import AwsSettings
+from byok.kms.errors import translate
+from byok.kms.transport import require_secure_endpoint
+from byok.model import (
+    ExpirationModel,
+    ImportParameters,
+    ImportState,
+    ImportType,
+    KeyMaterial,
+    KeyMaterialState,
+    KeyState,
+    KmsKey,
+    WrappingAlgorithm,
+    WrappingKeySpec,
+)
+
+RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10, read_timeout=60)
+
+
+class KmsClient:
+    def __init__(self, settings: AwsSettings, session: boto3.session.Session | None = None) -> None:
+        require_secure_endpoint(settings.endpoint_url)
+        session = session or boto3.session.Session()
+        self.region = settings.region
+        self._kms = session.client(
+            "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=RETRY_CONFIG
+        )
+
+    @contextmanager
+    def _call(self, action: str, key: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one actionable line
+            raise translate(exc, action, key) from None
+
+    def describe(self, key: str) -> KmsKey:
+        with self._call("DescribeKey", key):
+            meta = self._kms.describe_key(KeyId=key)["KeyMetadata"]
+        return KmsKey(
+            key_id=meta["KeyId"],
+            arn=meta["Arn"],
+            state=KeyState(meta["KeyState"]),
+            origin=meta.get("Origin", "AWS_KMS"),
+            key_spec=meta.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            multi_region=bool(meta.get("MultiRegion", False)),
+            current_material_id=meta.get("CurrentKeyMaterialId"),
+            creation_date=meta.get("CreationDate"),
+        )
+
+    def create_external_key(self, description: str, tags: dict[str, str] | None = None) -> KmsKey:
+        with self._call("CreateKey", description):
+            meta = self._kms.create_key(
+                Origin="EXTERNAL",
+                Description=description,
+                KeySpec="SYMMETRIC_DEFAULT",
+                KeyUsage="ENCRYPT_DECRYPT",
+                Tags=[{"TagKey": k, "TagValue": v} for k, v in (tags or {}).items()],
+            )["KeyMetadata"]
+        return self.describe(meta["KeyId"])
+
+    def create_alias(self, alias: str, key_id: str) -> None:
+        with self._call("CreateAlias", alias):
+            self._kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+
+    def get_import_parameters(
+        self, key: str, algorithm: WrappingAlgorithm, spec: WrappingKeySpec
+    ) -> ImportParameters:
+        with self._call("GetParametersForImport", key):
+            response = self._kms.get_parameters_for_import(
+                KeyId=key, WrappingAlgorithm=algorithm.value, WrappingKeySpec=spec.value
+            )
+        return ImportParameters(
+            key_arn=response["KeyId"],
+            public_key_der=response["PublicKey"],
+            import_token=response["ImportToken"],
+            valid_to=response["ParametersValidTo"],
+            algorithm=algorithm,
+            wrapping_key_spec=spec,
+        )
+
+    def import_material(
+        self,
+        params: ImportParameters,
+        wrapped: bytes,
+        *,
+        import_type: ImportType,
+        valid_to: datetime | None,
+        description: str | None = None,
+        material_id: str | None = None,
+    ) -> str:
+        """Import wrapped material; returns the KeyMaterialId KMS assigned."""
+        request: dict = {
+            "KeyId": params.key_arn,
+            "ImportToken": params.import_token,
+            "EncryptedKeyMaterial": wrapped,
+            "ImportType": import_type.value,
+        }
+        if valid_to is None:
+            request["ExpirationModel"] = ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE.value
+        else:
+            request["ExpirationModel"] = ExpirationModel.KEY_MATERIAL_EXPIRES.value
+            request["ValidTo"] = valid_to
+        if description:
+            request["KeyMaterialDescription"] = description
+        if material_id:
+            request["KeyMaterialId"] = material_id
+        with self._call("ImportKeyMaterial", params.key_arn):
+            response = self._kms.import_key_material(**request)
+        return response["KeyMaterialId"]
+
+    def rotate_on_demand(self, key: str) -> None:
+        with self._call("RotateKeyOnDemand", key):
+            self._kms.rotate_key_on_demand(KeyId=key)
+
+    def delete_material(self, key: str, material_id: str | None = None) -> None:
+        request = {"KeyId": key}
+        if material_id:
+            request["KeyMaterialId"] = material_id
+        with self._call("DeleteImportedKeyMaterial", key):
+            self._kms.delete_imported_key_material(**request)
+
+    def list_materials(self, key: str) -> list[KeyMaterial]:
+        """Every material of the key, current or not, including one pending rotation."""
+        materials: list[KeyMaterial] = []
+        with self._call("ListKeyRotations", key):
+            paginator = self._kms.get_paginator("list_key_rotations")
+            for page in paginator.paginate(KeyId=key, IncludeKeyMaterial="ALL_KEY_MATERIAL"):
+                materials.extend(_material(entry) for entry in page.get("Rotations", []))
+        return materials
+
+    def list_aliases(self, key_id: str) -> list[str]:
+        with self._call("ListAliases", key_id):
+            paginator = self._kms.get_paginator("list_aliases")
+            return [
+                alias["AliasName"]
+                for page in paginator.paginate(KeyId=key_id)
+                for alias in page.get("Aliases", [])
+            ]
+
+    def encrypt(self, key: str, plaintext: bytes, context: dict[str, str]) -> bytes:
+        with self._call("Encrypt", key):
+            return self._kms.encrypt(KeyId=key, Plaintext=plaintext, EncryptionContext=context)[
+                "CiphertextBlob"
+            ]
+
+    def decrypt(self, key: str, ciphertext: bytes, context: dict[str, str]) -> tuple[bytes, str | None]:
+        """Decrypt a canary; returns the plaintext and the KeyMaterialId KMS used."""
+        with self._call("Decrypt", key):
+            response = self._kms.decrypt(KeyId=key, CiphertextBlob=ciphertext, EncryptionContext=context)
+        return response["Plaintext"], response.get("KeyMaterialId")
+
+
+def _material(entry: dict) -> KeyMaterial:
+    return KeyMaterial(
+        material_id=entry["KeyMaterialId"],
+        state=KeyMaterialState(entry["KeyMaterialState"]),
+        import_state=ImportState(entry["ImportState"]) if entry.get("ImportState") else None,
+        expiration_model=ExpirationModel(entry["ExpirationModel"]) if entry.get("ExpirationModel") else None,
+        valid_to=entry.get("ValidTo"),
+        description=entry.get("KeyMaterialDescription"),
+        rotation_date=entry.get("RotationDate"),
+    )

@@ -1,0 +1,124 @@
+"""Typed core model shared by the HSM, KMS, sandbox and rotation layers.
+
+Values here never carry plaintext key material: the HSM holds it, and everything
+outside the HSM only ever sees labels, check values and wrapped blobs.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class WrappingAlgorithm(enum.StrEnum):
+    """KMS wrapping algorithms for symmetric (AES-256) material, strongest first."""
+
+    RSA_AES_KEY_WRAP_SHA_256 = "RSA_AES_KEY_WRAP_SHA_256"
+    RSAES_OAEP_SHA_256 = "RSAES_OAEP_SHA_256"
+    RSA_AES_KEY_WRAP_SHA_1 = "RSA_AES_KEY_WRAP_SHA_1"
+    RSAES_OAEP_SHA_1 = "RSAES_OAEP_SHA_1"
+
+    @property
+    def hash_name(self) -> str:
+        return "sha256" if self.value.endswith("SHA_256") else "sha1"
+
+    @property
+    def uses_aes_key_wrap(self) -> bool:
+        return self.value.startswith("RSA_AES_KEY_WRAP")
+
+    @classmethod
+    def by_strength(cls) -> list[WrappingAlgorithm]:
+        return list(cls)
+
+
+class WrappingKeySpec(enum.StrEnum):
+    RSA_2048 = "RSA_2048"
+    RSA_3072 = "RSA_3072"
+    RSA_4096 = "RSA_4096"
+
+    @property
+    def bits(self) -> int:
+        return int(self.value.split("_")[1])
+
+
+class KeyState(enum.StrEnum):
+    ENABLED = "Enabled"
+    DISABLED = "Disabled"
+    PENDING_DELETION = "PendingDeletion"
+    PENDING_IMPORT = "PendingImport"
+    UNAVAILABLE = "Unavailable"
+
+
+class KeyMaterialState(enum.StrEnum):
+    CURRENT = "CURRENT"
+    NON_CURRENT = "NON_CURRENT"
+    PENDING_ROTATION = "PENDING_ROTATION"
+
+
+class ImportState(enum.StrEnum):
+    IMPORTED = "IMPORTED"
+    PENDING_IMPORT = "PENDING_IMPORT"
+
+
+class ExpirationModel(enum.StrEnum):
+    KEY_MATERIAL_EXPIRES = "KEY_MATERIAL_EXPIRES"
+    KEY_MATERIAL_DOES_NOT_EXPIRE = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+
+
+class ImportType(enum.StrEnum):
+    NEW_KEY_MATERIAL = "NEW_KEY_MATERIAL"
+    EXISTING_KEY_MATERIAL = "EXISTING_KEY_MATERIAL"
+
+
+class Strategy(enum.StrEnum):
+    IN_PLACE = "in-place"
+    ALIAS_SWAP = "alias-swap"
+
+
+@dataclass(frozen=True)
+class ImportParameters:
+    """What GetParametersForImport returned: the KMS wrapping public key and its single-use token."""
+
+    key_arn: str
+    public_key_der: bytes
+    import_token: bytes
+    valid_to: datetime
+    algorithm: WrappingAlgorithm
+    wrapping_key_spec: WrappingKeySpec
+
+
+@dataclass(frozen=True)
+class HsmMaterial:
+    """A key material object held in the HSM, known by its label and its key check value."""
+
+    label: str
+    check_value: str  # hex, 3 bytes (PKCS#11 2.40 CKA_CHECK_VALUE)
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    """One material of a KMS key as ListKeyRotations(IncludeKeyMaterial=ALL_KEY_MATERIAL) reports it."""
+
+    material_id: str
+    state: KeyMaterialState
+    import_state: ImportState | None = None
+    expiration_model: ExpirationModel | None = None
+    valid_to: datetime | None = None
+    description: str | None = None
+    rotation_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    """The parts of DescribeKey that rotation decisions need."""
+
+    key_id: str
+    arn: str
+    state: KeyState
+    origin: str
+    key_spec: str
+    multi_region: bool = False
+    current_material_id: str | None = None
+    creation_date: datetime | None = None
+    aliases: tuple[str, ...] = field(default_factory=tuple)
