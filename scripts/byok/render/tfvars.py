@@ -24,5 +24,9 @@ _ENV = Environment(
 _ENV.filters["hcl"] = hcl_string
 
 
+def template_environment() -> Environment:
+    return _ENV
+
+
 def render_tfvars(state: EnvironmentState) -> str:
     return _ENV.get_template("tfvars.j2").render(state=state, tool=f"byok {__version__}")

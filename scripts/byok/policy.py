@@ -1,0 +1,128 @@
+"""The estate configuration (``byok.toml``): environment order, maintenance windows, horizons.
+
+This is policy, reviewed like code; the rotation state itself lives in the rendered tfvars.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from byok.errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """Days and a UTC time range in which ``rotate apply`` may change keys."""
+
+    days: tuple[str, ...] = WEEKDAYS
+    start: time = time(0, 0)
+    end: time = time(23, 59, 59)
+
+    def __post_init__(self) -> None:
+        unknown = [d for d in self.days if d not in WEEKDAYS]
+        if unknown or not self.days:
+            raise ConfigError(f"window days {list(self.days)} must be drawn from {', '.join(WEEKDAYS)}")
+        if self.start >= self.end:
+            raise ConfigError(f"window start {self.start} must come before its end {self.end}")
+
+    def contains(self, moment: datetime) -> bool:
+        moment = moment.astimezone(UTC)
+        return WEEKDAYS[moment.weekday()] in self.days and self.start <= moment.time() <= self.end
+
+    def next_opening(self, moment: datetime) -> datetime:
+        moment = moment.astimezone(UTC)
+        if self.contains(moment):
+            return moment
+        for offset in range(8):
+            day = (moment + timedelta(days=offset)).date()
+            opening = datetime.combine(day, self.start, tzinfo=UTC)
+            if WEEKDAYS[day.weekday()] in self.days and opening >= moment:
+                return opening
+        raise AssertionError("a window with at least one day opens within a week")  # pragma: no cover
+
+    def describe(self) -> str:
+        return f"{','.join(self.days)} {self.start.strftime('%H:%M')}-{self.end.strftime('%H:%M')} UTC"
+
+
+@dataclass(frozen=True)
+class EnvironmentPolicy:
+    name: str
+    window: MaintenanceWindow = field(default_factory=MaintenanceWindow)
+    regions: tuple[str, ...] = ("eu-central-1",)
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EstatePolicy:
+    environments: tuple[EnvironmentPolicy, ...]
+    terraform_dir: Path = Path("terraform")
+    expiry_horizon_days: int = 30
+    state_dir: Path = Path(".byok")
+
+    def environment(self, name: str) -> EnvironmentPolicy:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments)
+        raise ConfigError(f"unknown environment {name!r}", f"choose one of: {known}")
+
+    def previous(self, name: str) -> EnvironmentPolicy | None:
+        """The environment that must finish its rotation before this one is proposed."""
+        names = [e.name for e in self.environments]
+        index = names.index(self.environment(name).name)
+        return self.environments[index - 1] if index else None
+
+    def tfvars_path(self, name: str) -> Path:
+        return self.terraform_dir / self.environment(name).name / "byok.auto.tfvars"
+
+
+def load_policy(path: Path) -> EstatePolicy:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "create it (see README, 'byok.toml')") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax") from None
+    try:
+        return _policy(document, base=path.parent)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{path}: {exc}", "see README, 'byok.toml', for the expected fields") from None
+
+
+def _policy(document: dict, base: Path) -> EstatePolicy:
+    estate = document.get("estate", {})
+    order = estate.get("order")
+    environments = document.get("environments", {})
+    if not isinstance(order, list) or not order:
+        raise ValueError("estate.order must list the environments in rotation order, e.g. ['dev', 'int', 'prod']")
+    missing = [name for name in order if name not in environments]
+    if missing:
+        raise ValueError(f"estate.order names {missing} but [environments.<name>] is missing for them")
+    horizon = int(estate.get("expiry_horizon_days", 30))
+    if not 1 <= horizon <= 365:
+        raise ValueError("estate.expiry_horizon_days must be between 1 and 365")
+    return EstatePolicy(
+        environments=tuple(_environment(name, environments[name]) for name in order),
+        terraform_dir=base / estate.get("terraform_dir", "terraform"),
+        expiry_horizon_days=horizon,
+        state_dir=base / estate.get("state_dir", ".byok"),
+    )
+
+
+def _environment(name: str, body: dict) -> EnvironmentPolicy:
+    window = body.get("window", {})
+    return EnvironmentPolicy(
+        name=name,
+        window=MaintenanceWindow(
+            days=tuple(window.get("days", WEEKDAYS)),
+            start=time.fromisoformat(window.get("start", "00:00")),
+            end=time.fromisoformat(window.get("end", "23:59:59")),
+        ),
+        regions=tuple(body.get("regions", ["eu-central-1"])),
+        accounts=tuple(str(a) for a in body.get("accounts", [])),
+    )
