@@ -67,3 +67,9 @@ class MaterialRejected(KmsError):
 
 class InsecureEndpoint(KmsError):
     pass
+
+
+class RotationBlocked(ByokError):
+    """A rotation may not run now: an earlier environment is unfinished, or outside the window."""
+
+    exit_code = 6

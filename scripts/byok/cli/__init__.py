@@ -1,0 +1,1 @@
+"""The ``byok`` command line."""

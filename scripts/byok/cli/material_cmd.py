@@ -1,0 +1,127 @@
+"""``byok material``: generate in the HSM, wrap there, import into KMS; list what a key holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from byok.cli.options import (
+    aws_options,
+    emit,
+    hsm_options,
+    hsm_settings,
+    kms_client,
+    open_hsm,
+    output_option,
+)
+from byok.errors import ConfigError
+from byok.importer import MaterialImporter, label_of
+from byok.model import Strategy
+from byok.output import Listing
+
+
+@click.group()
+def material() -> None:
+    """Import and inspect key material."""
+
+
+@material.command("import")
+@click.option("--key", "key_ref", required=True, help="Key ID, key ARN, alias name or alias ARN.")
+@click.option(
+    "--strategy",
+    type=click.Choice([s.value for s in Strategy]),
+    default=Strategy.IN_PLACE.value,
+    show_default=True,
+    help="in-place: new material on the same key, rotated on demand; alias-swap: first material of a new key.",
+)
+@click.option("--label", help="HSM object label (default: byok/<key-id>/m<N>, resumed if a run crashed).")
+@click.option("--valid-to", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), help="Material expiry (UTC).")
+@click.option("--no-expiry", is_flag=True, help="Material never expires (the default when --valid-to is absent).")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@hsm_options
+@aws_options
+@output_option
+def import_(
+    key_ref,
+    strategy,
+    label,
+    valid_to,
+    no_expiry,
+    dry_run,
+    pkcs11_module,
+    token_label,
+    wrapping_algorithm,
+    endpoint_url,
+    region,
+    output_format,
+) -> None:
+    """Generate material in the HSM, wrap it inside the HSM, import it, and rotate (in place)."""
+    if valid_to and no_expiry:
+        raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
+    expiry = _utc(valid_to) if valid_to else None
+    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
+    kms = kms_client(endpoint_url, region)
+    with open_hsm(settings) as token:
+        choice = token.choose_algorithm(settings.forced_algorithm)
+        importer = MaterialImporter(token, kms, choice, settings.wrapping_key_spec)
+        plan = importer.plan(key_ref, label=label, rotate=strategy == Strategy.IN_PLACE.value)
+        if strategy == Strategy.ALIAS_SWAP.value and plan.key.current_material_id and plan.import_needed:
+            raise ConfigError(
+                f"{plan.key.arn} already has material: alias-swap imports into a new generation's key",
+                "create the next generation's key (Terraform) and import into it, or use --strategy in-place",
+            )
+        notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})"]
+        if choice.downgraded:
+            notes.append(f"WARNING: weaker than {choice.strongest_known.value}")
+        notes.append(f"expiry: {expiry.isoformat() if expiry else 'material does not expire'}")
+        if dry_run:
+            rows = [{"step": step, "key": plan.key.arn, "label": plan.label} for step in plan.steps] or [
+                {"step": "nothing to do", "key": plan.key.arn, "label": plan.label}
+            ]
+            emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
+            return
+        outcome = importer.execute(plan, valid_to=expiry, progress=lambda step: click.echo(f"  {step} ...", err=True))
+    rows = [
+        {
+            "key": outcome.key_arn,
+            "label": outcome.label,
+            "check value": outcome.check_value,
+            "material id": outcome.material_id,
+            "state": outcome.material_state,
+            "algorithm": outcome.algorithm,
+            "steps": ", ".join(outcome.steps_done) or "nothing to do",
+        }
+    ]
+    emit(Listing("material imported", list(rows[0]), rows, notes), output_format)
+
+
+@material.command("list")
+@click.option("--key", "key_ref", required=True, help="Key ID, key ARN, alias name or alias ARN.")
+@aws_options
+@output_option
+def list_(key_ref, endpoint_url, region, output_format) -> None:
+    """List every material of a key (current, previous and pending) with its expiry."""
+    kms = kms_client(endpoint_url, region)
+    key = kms.describe(key_ref)
+    materials = kms.list_materials(key.key_id)
+    rows = [
+        {
+            "material id": m.material_id,
+            "state": m.state,
+            "import": m.import_state,
+            "expires": m.valid_to or "never",
+            "hsm label": label_of(m),
+            "rotated": m.rotation_date,
+        }
+        for m in materials
+    ]
+    title = f"{key.arn} ({key.state.value})"
+    emit(
+        Listing(title, ["material id", "state", "import", "expires", "hsm label", "rotated"], rows),
+        output_format,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,243 @@
+"""``byok rotate``: propose a rotation as a PR, apply it after merge, and show where each key is."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from byok.cli.options import (
+    aws_options,
+    emit,
+    hsm_options,
+    hsm_settings,
+    kms_client,
+    open_hsm,
+    output_option,
+)
+from byok.errors import RotationBlocked
+from byok.estate import EnvironmentState
+from byok.importer import MaterialImporter
+from byok.output import Listing
+from byok.policy import load_policy
+from byok.render import read_tfvars, render_tfvars
+from byok.render.pr import render_pr_description
+from byok.rotation.apply import RotationRunner, pending_rotations
+from byok.rotation.canaries import CanaryStore, write_atomically
+from byok.rotation.planner import EnvironmentBlocked, next_due, propose
+
+
+def config_option(func):
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("byok.toml"),
+        show_default=True,
+        envvar="BYOK_CONFIG",
+        help="Estate configuration: environment order, windows, horizon.",
+    )(func)
+
+
+def env_option(func):
+    return click.option("--env", "environment", required=True, help="Environment name from byok.toml.")(func)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.group()
+def rotate() -> None:
+    """Propose, apply and follow key rotations."""
+
+
+@rotate.command("propose")
+@env_option
+@config_option
+@click.option("--key", "force_keys", multiple=True, help="Rotate this key now, whatever its age (repeatable).")
+@click.option("--pr-description", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the PR text.")
+@click.option("--dry-run", is_flag=True, help="Show the tfvars diff only; write nothing.")
+def propose_cmd(environment, config_path, force_keys, pr_description, dry_run) -> None:
+    """Decide which keys are due, render the new tfvars and the pull-request description."""
+    policy = load_policy(config_path)
+    tfvars = policy.tfvars_path(environment)
+    state = read_tfvars(tfvars)
+    previous_env = policy.previous(environment)
+    previous = read_tfvars(policy.tfvars_path(previous_env.name)) if previous_env else None
+    today = _now().date()
+    try:
+        proposal = propose(state, today, policy.expiry_horizon_days, previous, tuple(force_keys))
+    except EnvironmentBlocked as blocked:
+        raise RotationBlocked(str(blocked)) from None
+    if not proposal.changes:
+        click.echo(f"nothing due in {environment}" + _in_flight(proposal.in_flight))
+        return
+    old_text, new_text = tfvars.read_text(encoding="utf-8"), render_tfvars(proposal.after)
+    if dry_run:
+        click.echo(
+            "".join(
+                difflib.unified_diff(
+                    old_text.splitlines(keepends=True), new_text.splitlines(keepends=True), str(tfvars), str(tfvars)
+                )
+            ),
+            nl=False,
+        )
+        return
+    write_atomically(tfvars, new_text)
+    description = pr_description or policy.state_dir / "pr" / f"{environment}.md"
+    description.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(description, render_pr_description(proposal, today))
+    names = ", ".join(f"{d.key.name} -> g{d.next_generation}" for d in proposal.due)
+    click.echo(f"proposed {names}; wrote {tfvars} and {description}")
+
+
+def _in_flight(names: tuple[str, ...]) -> str:
+    return f" (in flight: {', '.join(names)})" if names else ""
+
+
+@rotate.command("apply")
+@env_option
+@config_option
+@click.option("--override-window", is_flag=True, help="Run outside the maintenance window (say why in the PR).")
+@click.option("--dry-run", is_flag=True, help="Show each key's steps, decided from the real HSM and KMS state.")
+@hsm_options
+@aws_options
+@output_option
+def apply_cmd(
+    environment,
+    config_path,
+    override_window,
+    dry_run,
+    pkcs11_module,
+    token_label,
+    wrapping_algorithm,
+    endpoint_url,
+    region,
+    output_format,
+) -> None:
+    """Import and rotate every pending generation of ENV, verify canaries, record the result in the tfvars."""
+    policy = load_policy(config_path)
+    env_policy = policy.environment(environment)
+    now = _now()
+    if not env_policy.window.contains(now) and not override_window and not dry_run:
+        opening = env_policy.window.next_opening(now)
+        raise RotationBlocked(
+            f"{environment} is outside its maintenance window ({env_policy.window.describe()})",
+            f"the next window opens {opening.isoformat(timespec='minutes')}; or pass --override-window",
+        )
+    tfvars = policy.tfvars_path(environment)
+    state = read_tfvars(tfvars)
+    rotations = pending_rotations(state)
+    if not rotations:
+        click.echo(f"nothing to apply in {environment}: no pending generation")
+        return
+    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
+    kms = kms_client(endpoint_url, region)
+    with open_hsm(settings) as token:
+        choice = token.choose_algorithm(settings.forced_algorithm)
+        importer = MaterialImporter(token, kms, choice, settings.wrapping_key_spec)
+        if dry_run:
+            rows = []
+            for rotation in rotations:
+                plan = importer.plan(
+                    rotation.target, label=rotation.label, rotate=rotation.strategy.value == "in-place"
+                )
+                rows.append(
+                    {
+                        "key": rotation.key,
+                        "generation": rotation.generation,
+                        "target": rotation.target,
+                        "steps": ", ".join([*plan.steps, "verify", "record"]) or "record",
+                    }
+                )
+            emit(
+                Listing(
+                    f"rotate apply {environment} (dry run)",
+                    ["key", "generation", "target", "steps"],
+                    rows,
+                    [f"wrapping: {choice.algorithm.value} ({choice.reason})"],
+                ),
+                output_format,
+            )
+            return
+        runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
+        rows = []
+        with click.progressbar(
+            rotations,
+            label=f"rotating {environment}",
+            file=click.get_text_stream("stderr"),
+            item_show_func=lambda r: r.key if r else "",
+        ) as bar:
+            for rotation in bar:
+                state, result = runner.rotate(state, rotation)
+                write_atomically(tfvars, render_tfvars(state))  # record each key as soon as it is done
+                rows.append(
+                    {
+                        "key": rotation.key,
+                        "strategy": rotation.strategy.value,
+                        "generation": rotation.generation,
+                        "material id": result.outcome.material_id,
+                        "check value": result.outcome.check_value,
+                        "canaries": f"{result.canaries_checked} ok",
+                    }
+                )
+    emit(
+        Listing(
+            f"rotate apply {environment}",
+            list(rows[0]),
+            rows,
+            [f"wrapping: {choice.algorithm.value} ({choice.reason})", f"recorded in {tfvars}"],
+        ),
+        output_format,
+    )
+
+
+@rotate.command("status")
+@click.option("--env", "environment", help="One environment (default: all, in rotation order).")
+@config_option
+@output_option
+def status_cmd(environment, config_path, output_format) -> None:
+    """Where each key is in its rotation, from the tfvars in this checkout."""
+    policy = load_policy(config_path)
+    names = [environment] if environment else [e.name for e in policy.environments]
+    rows = []
+    for name in names:
+        rows.extend(_status_rows(read_tfvars(policy.tfvars_path(name)), _now().date()))
+    emit(
+        Listing(
+            "rotation status", ["env", "key", "strategy", "active", "pending", "retiring", "next due", "phase"], rows
+        ),
+        output_format,
+    )
+
+
+def _status_rows(state: EnvironmentState, today: date) -> list[dict[str, object]]:
+    rows = []
+    for key in state.keys:
+        due = next_due(key)
+        retiring = [str(g.number) for g in key.generations if g.state.value == "retiring"]
+        if key.pending:
+            phase = "proposed: waiting for apply"
+        elif due is None:
+            phase = "no active generation"
+        elif due <= today:
+            phase = "OVERDUE"
+        else:
+            phase = "ok"
+        rows.append(
+            {
+                "env": state.environment,
+                "key": key.name,
+                "strategy": key.strategy.value,
+                "active": f"g{key.active.number}" if key.active else None,
+                "pending": f"g{key.pending.number}" if key.pending else None,
+                "retiring": ", ".join(f"g{n}" for n in retiring) or None,
+                "next due": due,
+                "phase": phase,
+            }
+        )
+    return rows
+

@@ -1,0 +1,229 @@
+"""Generate material in the HSM, wrap it there under the KMS wrapping key, and import it.
+
+Every run first reads what the HSM and KMS already hold, so a run that crashed part-way is
+finished by running it again: an HSM object that was generated but never imported is imported
+(never a second one generated), and a material already in KMS is recognised by the label that
+byok writes into its KeyMaterialDescription.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from byok.errors import KeyNotExternal, KeyWrongState
+from byok.hsm.backend import AlgorithmChoice, HsmBackend
+from byok.kms.client import KmsClient
+from byok.model import (
+    HsmMaterial,
+    ImportState,
+    ImportType,
+    KeyMaterial,
+    KeyMaterialState,
+    KeyState,
+    KmsKey,
+    WrappingKeySpec,
+)
+
+_DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+) kcv:(?P<kcv>[0-9a-f]+)$")
+
+Progress = Callable[[str], None]
+
+
+def material_description(material: HsmMaterial) -> str:
+    """The KeyMaterialDescription that ties a KMS material to its HSM object (non-secret)."""
+    return f"byok label:{material.label} kcv:{material.check_value}"
+
+
+def label_of(material: KeyMaterial) -> str | None:
+    match = _DESCRIPTION.match(material.description or "")
+    return match.group("label") if match else None
+
+
+def default_label_prefix(key: KmsKey) -> str:
+    return f"byok/{key.key_id}/"
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What a run would do, decided from the real state of HSM and KMS before acting."""
+
+    key: KmsKey
+    label: str
+    generate: bool  # no HSM object with this label yet
+    import_needed: bool  # the HSM object's material is not in KMS yet
+    rotate: bool  # a NEW material would wait in PENDING_ROTATION and the strategy rotates in place
+    existing_material_id: str | None
+    algorithm: AlgorithmChoice
+    steps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    key_arn: str
+    label: str
+    check_value: str
+    material_id: str
+    material_state: KeyMaterialState
+    algorithm: str
+    steps_done: tuple[str, ...]
+
+
+class MaterialImporter:
+    def __init__(
+        self,
+        hsm: HsmBackend,
+        kms: KmsClient,
+        algorithm: AlgorithmChoice,
+        wrapping_key_spec: WrappingKeySpec = WrappingKeySpec.RSA_4096,
+    ) -> None:
+        self.hsm = hsm
+        self.kms = kms
+        self.algorithm = algorithm
+        self.wrapping_key_spec = wrapping_key_spec
+
+    def plan(self, key_ref: str, *, label: str | None = None, rotate: bool = True) -> ImportPlan:
+        key = self.kms.describe(key_ref)
+        _require_importable(key)
+        materials = self._materials(key)
+        imported = {label_of(m): m for m in materials if label_of(m)}
+        if label is None:
+            label = self._next_label(key, imported)
+        in_kms = imported.get(label)
+        hsm_object = self.hsm.find_material(label)
+        pending = next((m for m in materials if m.state == KeyMaterialState.PENDING_ROTATION), None)
+        if in_kms is None and pending is not None:
+            raise KeyWrongState(
+                f"{key.arn} already has material {pending.material_id} waiting in PENDING_ROTATION "
+                f"that byok did not import as {label}",
+                "rotate or delete that material first (KMS allows one pending material)",
+            )
+        will_rotate = rotate and (
+            (in_kms is not None and in_kms.state == KeyMaterialState.PENDING_ROTATION)
+            or (in_kms is None and key.state != KeyState.PENDING_IMPORT)
+        )
+        steps = []
+        if hsm_object is None and in_kms is None:
+            steps.append("generate")
+        if in_kms is None:
+            steps += ["get-parameters", "wrap", "import"]
+        if will_rotate:
+            steps.append("rotate")
+        return ImportPlan(
+            key=key,
+            label=label,
+            generate=hsm_object is None and in_kms is None,
+            import_needed=in_kms is None,
+            rotate=will_rotate,
+            existing_material_id=in_kms.material_id if in_kms else None,
+            algorithm=self.algorithm,
+            steps=steps,
+        )
+
+    def execute(
+        self,
+        plan: ImportPlan,
+        *,
+        valid_to: datetime | None,
+        progress: Progress = lambda step: None,
+    ) -> ImportOutcome:
+        key = plan.key
+        if plan.generate:
+            progress("generate")
+            hsm_material = self.hsm.generate_material(plan.label)
+        else:
+            hsm_material = self.hsm.find_material(plan.label)
+            if hsm_material is None:
+                raise KeyWrongState(
+                    f"{key.arn} holds material labelled {plan.label} but the HSM has no such object",
+                    "check that the right token is configured (BYOK_TOKEN_LABEL)",
+                )
+        material_id = plan.existing_material_id
+        if plan.import_needed:
+            progress("get-parameters")
+            params = self.kms.get_import_parameters(key.arn, plan.algorithm.algorithm, self.wrapping_key_spec)
+            progress("wrap")
+            wrapped = self.hsm.wrap(plan.label, params.public_key_der, plan.algorithm.algorithm)
+            progress("import")
+            material_id = self.kms.import_material(
+                params,
+                wrapped,
+                import_type=ImportType.NEW_KEY_MATERIAL,
+                valid_to=valid_to,
+                description=material_description(hsm_material),
+            )
+        if plan.rotate:
+            progress("rotate")
+            self.kms.rotate_on_demand(key.arn)
+        state = self._state_of(key, material_id)
+        return ImportOutcome(
+            key_arn=key.arn,
+            label=plan.label,
+            check_value=hsm_material.check_value,
+            material_id=material_id,
+            material_state=state,
+            algorithm=plan.algorithm.algorithm.value,
+            steps_done=tuple(plan.steps),
+        )
+
+    def _materials(self, key: KmsKey) -> list[KeyMaterial]:
+        try:
+            materials = self.kms.list_materials(key.key_id)
+        except KeyWrongState:
+            if key.state != KeyState.PENDING_IMPORT:
+                raise
+            return []
+        missing = [m for m in materials if m.import_state == ImportState.PENDING_IMPORT]
+        if key.state == KeyState.PENDING_IMPORT and missing:
+            raise KeyWrongState(
+                f"{key.arn} is unusable: material {missing[0].material_id} is no longer imported (expired or deleted)",
+                "re-import that same material with `byok material renew` before adding a new one",
+            )
+        return materials
+
+    def _next_label(self, key: KmsKey, imported: dict[str | None, KeyMaterial]) -> str:
+        """Resume an HSM object that never reached KMS; otherwise the next free number."""
+        prefix = default_label_prefix(key)
+        held = self.hsm.list_materials(prefix)
+        not_imported = [m.label for m in held if m.label not in imported]
+        if len(not_imported) > 1:
+            raise KeyWrongState(
+                f"the HSM holds {len(not_imported)} materials for {key.arn} that KMS never received: "
+                + ", ".join(sorted(not_imported)),
+                "import one explicitly with --label, or destroy the extra object",
+            )
+        if not_imported:
+            return not_imported[0]
+        numbers = [_number(m.label, prefix) for m in held] + [_number(lbl, prefix) for lbl in imported if lbl]
+        return f"{prefix}m{max(numbers, default=0) + 1}"
+
+    def _state_of(self, key: KmsKey, material_id: str) -> KeyMaterialState:
+        for material in self.kms.list_materials(key.key_id):
+            if material.material_id == material_id:
+                return material.state
+        raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
+
+
+def _number(label: str, prefix: str) -> int:
+    suffix = label[len(prefix) :] if label.startswith(prefix) else ""
+    return int(suffix[1:]) if suffix.startswith("m") and suffix[1:].isdigit() else 0
+
+
+def _require_importable(key: KmsKey) -> None:
+    if key.origin != "EXTERNAL":
+        raise KeyNotExternal(
+            f"{key.arn} has origin {key.origin}: KMS generated its material",
+            "import only into keys created with Origin=EXTERNAL (aws_kms_external_key)",
+        )
+    if key.key_spec != "SYMMETRIC_DEFAULT":
+        raise KeyWrongState(
+            f"{key.arn} is {key.key_spec}: byok rotates symmetric material only",
+            "use the alias-swap strategy with a new key for asymmetric or HMAC keys",
+        )
+    if key.state not in (KeyState.PENDING_IMPORT, KeyState.ENABLED):
+        raise KeyWrongState(
+            f"{key.arn} is {key.state.value}: new material can go only into a PendingImport or Enabled key",
+            "cancel the deletion or enable the key first" if key.state != KeyState.UNAVAILABLE else "",
+        )

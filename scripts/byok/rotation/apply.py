@@ -1,0 +1,134 @@
+"""Carry out the rotations a merged PR declared: every key with a pending generation.
+
+In place: import NEW material into the same key, rotate on demand, verify canaries.
+Alias swap: import the first material into the new generation's key and verify; the alias moves
+when Terraform applies the follow-up tfvars this step writes.
+Each step reads the real HSM and KMS state first (see ``byok.importer``), so re-running after a
+crash finishes the job without importing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from byok.canary import CanaryFailed, make_canary, verify_canary
+from byok.errors import KeyWrongState
+from byok.estate import EnvironmentState, GenerationState, ManagedKey
+from byok.importer import ImportOutcome, MaterialImporter
+from byok.kms.client import KmsClient
+from byok.model import KeyState, Strategy
+from byok.rotation.canaries import CanaryStore
+
+Progress = Callable[[str, str], None]  # (key name, step)
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    key: str
+    strategy: Strategy
+    generation: int
+    target: str  # the alias the material goes into
+    label: str  # HSM object label
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    rotation: KeyRotation
+    outcome: ImportOutcome
+    canaries_checked: int
+
+
+def hsm_label(environment: str, key: ManagedKey, generation: int) -> str:
+    return f"byok/{environment}/{key.name}/g{generation}"
+
+
+def import_target(key: ManagedKey, generation: int) -> str:
+    """In place the material goes into the key itself; in an alias swap, into the generation's own key."""
+    return f"alias/{key.alias}" if key.strategy == Strategy.IN_PLACE else f"alias/{key.alias}-g{generation}"
+
+
+def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
+    rotations = []
+    for key in state.keys:
+        pending = key.pending
+        if pending is not None:
+            rotations.append(
+                KeyRotation(
+                    key=key.name,
+                    strategy=key.strategy,
+                    generation=pending.number,
+                    target=import_target(key, pending.number),
+                    label=hsm_label(state.environment, key, pending.number),
+                )
+            )
+    return rotations
+
+
+class RotationRunner:
+    def __init__(self, importer: MaterialImporter, kms: KmsClient, canaries: CanaryStore) -> None:
+        self.importer = importer
+        self.kms = kms
+        self.canaries = canaries
+
+    def rotate(
+        self, state: EnvironmentState, rotation: KeyRotation, progress: Progress = lambda key, step: None
+    ) -> tuple[EnvironmentState, RotationResult]:
+        key = state.key(rotation.key)
+        before = self._canaries_before(state.environment, key, rotation, progress)
+        plan = self.importer.plan(rotation.target, label=rotation.label, rotate=rotation.strategy == Strategy.IN_PLACE)
+        outcome = self.importer.execute(plan, valid_to=None, progress=lambda step: progress(key.name, step))
+        progress(key.name, "verify")
+        checked = self._verify(rotation, outcome, before)
+        return state.with_key(_promote(key, rotation.generation, outcome)), RotationResult(rotation, outcome, checked)
+
+    def _canaries_before(self, environment: str, key: ManagedKey, rotation: KeyRotation, progress: Progress) -> list:
+        """Encrypt canaries under the current generation once; a resumed run reuses them."""
+        stored = self.canaries.load(environment, key.name, rotation.generation)
+        if stored or key.active is None:
+            return stored
+        current = f"alias/{key.alias}"
+        if self.kms.describe(current).state != KeyState.ENABLED:
+            raise KeyWrongState(
+                f"{current} is not Enabled, so no canary can prove old ciphertexts survive",
+                "restore the key (re-import its material) before rotating",
+            )
+        progress(key.name, "canary")
+        canary = make_canary(self.kms, current, f"{environment}/{key.name}/before-g{rotation.generation}")
+        self.canaries.save(environment, key.name, rotation.generation, [canary])
+        return [canary]
+
+    def _verify(self, rotation: KeyRotation, outcome: ImportOutcome, before: list) -> int:
+        for canary in before:
+            used = verify_canary(self.kms, canary)
+            if canary.material_id and used != canary.material_id:
+                raise CanaryFailed(
+                    f"a canary made under material {canary.material_id} decrypted with {used}",
+                    "stop: do not retire anything; compare ListKeyRotations with the journal",
+                )
+        fresh = make_canary(self.kms, rotation.target, f"{rotation.key}/after-g{rotation.generation}")
+        if fresh.material_id != outcome.material_id or fresh.key_arn != outcome.key_arn:
+            raise CanaryFailed(
+                f"new encryptions under {rotation.target} use material {fresh.material_id}, "
+                f"not the imported {outcome.material_id}",
+                "the rotation did not take effect: check the key's materials before retrying",
+            )
+        verify_canary(self.kms, fresh)
+        return len(before) + 1
+
+
+def _promote(key: ManagedKey, number: int, outcome: ImportOutcome) -> ManagedKey:
+    """The pending generation becomes active with its recorded material; the old active one retires."""
+    generations = []
+    for generation in key.generations:
+        if generation.number == number:
+            generation = replace(
+                generation,
+                state=GenerationState.ACTIVE,
+                material_id=outcome.material_id,
+                check_value=outcome.check_value,
+            )
+        elif generation.state == GenerationState.ACTIVE:
+            generation = replace(generation, state=GenerationState.RETIRING)
+        generations.append(generation)
+    return replace(key, generations=tuple(generations))
