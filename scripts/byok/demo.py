@@ -111,7 +111,7 @@ def run_demo(work_dir: Path, on_key: Callable[[str], None] = lambda alias: None)
     from moto.core import DEFAULT_ACCOUNT_ID
 
     from byok.hsm.pkcs11 import Pkcs11Hsm
-    from byok.sandbox.kms_import import check_value
+    from byok.sandbox.introspection import check_value
     from byok.sandbox.server import LocalEndpoint
 
     def imported_check_value(key_id: str, material_id: str) -> str:

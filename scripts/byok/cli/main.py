@@ -13,6 +13,7 @@ import click
 
 from byok import __version__
 from byok.cli.hsm_cmd import hsm
+from byok.cli.inventory_cmd import inventory
 from byok.cli.material_cmd import material
 from byok.cli.rotate_cmd import rotate
 from byok.cli.sandbox_cmd import sandbox
@@ -31,6 +32,7 @@ cli.add_command(hsm)
 cli.add_command(material)
 cli.add_command(sandbox)
 cli.add_command(rotate)
+cli.add_command(inventory)
 
 
 def _register_optional_commands() -> None:

@@ -240,4 +240,3 @@ def _status_rows(state: EnvironmentState, today: date) -> list[dict[str, object]
             }
         )
     return rows
-

@@ -77,9 +77,7 @@ class KmsClient:
         with self._call("CreateAlias", alias):
             self._kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
-    def get_import_parameters(
-        self, key: str, algorithm: WrappingAlgorithm, spec: WrappingKeySpec
-    ) -> ImportParameters:
+    def get_import_parameters(self, key: str, algorithm: WrappingAlgorithm, spec: WrappingKeySpec) -> ImportParameters:
         with self._call("GetParametersForImport", key):
             response = self._kms.get_parameters_for_import(
                 KeyId=key, WrappingAlgorithm=algorithm.value, WrappingKeySpec=spec.value
@@ -147,16 +145,36 @@ class KmsClient:
         with self._call("ListAliases", key_id):
             paginator = self._kms.get_paginator("list_aliases")
             return [
-                alias["AliasName"]
-                for page in paginator.paginate(KeyId=key_id)
-                for alias in page.get("Aliases", [])
+                alias["AliasName"] for page in paginator.paginate(KeyId=key_id) for alias in page.get("Aliases", [])
             ]
+
+    def list_key_ids(self) -> list[str]:
+        with self._call("ListKeys", self.region):
+            paginator = self._kms.get_paginator("list_keys")
+            return [key["KeyId"] for page in paginator.paginate() for key in page.get("Keys", [])]
+
+    def all_aliases(self) -> dict[str, list[str]]:
+        """Alias names per target key ID, in one paginated listing instead of one call per key."""
+        by_key: dict[str, list[str]] = {}
+        with self._call("ListAliases", self.region):
+            for page in self._kms.get_paginator("list_aliases").paginate():
+                for alias in page.get("Aliases", []):
+                    if alias.get("TargetKeyId"):
+                        by_key.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+        return by_key
+
+    def tags(self, key_id: str) -> dict[str, str]:
+        with self._call("ListResourceTags", key_id):
+            paginator = self._kms.get_paginator("list_resource_tags")
+            return {
+                tag["TagKey"]: tag["TagValue"]
+                for page in paginator.paginate(KeyId=key_id)
+                for tag in page.get("Tags", [])
+            }
 
     def encrypt(self, key: str, plaintext: bytes, context: dict[str, str]) -> bytes:
         with self._call("Encrypt", key):
-            return self._kms.encrypt(KeyId=key, Plaintext=plaintext, EncryptionContext=context)[
-                "CiphertextBlob"
-            ]
+            return self._kms.encrypt(KeyId=key, Plaintext=plaintext, EncryptionContext=context)["CiphertextBlob"]
 
     def decrypt(self, key: str, ciphertext: bytes, context: dict[str, str]) -> tuple[bytes, str | None]:
         """Decrypt a canary; returns the plaintext and the KeyMaterialId KMS used."""

@@ -1,0 +1,55 @@
+"""Every KMS key in the configured regions, with what a rotation decision needs to know.
+
+This is the first step of taking over an estate: which keys are imported, which are due,
+which hold materials that will expire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from byok.kms.client import KmsClient
+from byok.model import KeyMaterial, KmsKey
+
+
+@dataclass(frozen=True)
+class InventoryEntry:
+    region: str
+    key: KmsKey
+    aliases: tuple[str, ...]
+    tags: dict[str, str]
+    materials: tuple[KeyMaterial, ...]
+
+    @property
+    def age_days(self) -> int | None:
+        created = self.key.creation_date
+        return (datetime.now(UTC) - created).days if created else None
+
+    @property
+    def earliest_expiry(self) -> datetime | None:
+        expiries = [m.valid_to for m in self.materials if m.valid_to]
+        return min(expiries) if expiries else None
+
+
+def collect(
+    clients: list[KmsClient], workers: int = 8, on_key: Callable[[], None] = lambda: None
+) -> list[InventoryEntry]:
+    """Describe every key of every region concurrently; KMS calls are I/O-bound."""
+    jobs = []
+    for client in clients:
+        aliases = client.all_aliases()
+        jobs.extend((client, key_id, tuple(sorted(aliases.get(key_id, [])))) for key_id in client.list_key_ids())
+
+    def describe(job) -> InventoryEntry:
+        client, key_id, aliases = job
+        key = client.describe(key_id)
+        materials = client.list_materials(key_id) if key.origin == "EXTERNAL" else []
+        on_key()
+        return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        entries = list(pool.map(describe, jobs))
+    return sorted(entries, key=lambda e: (e.region, e.aliases[:1], e.key.key_id))

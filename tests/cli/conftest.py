@@ -1,0 +1,64 @@
+"""CLI tests run the real ``byok`` executable as a subprocess against SoftHSM2 and the local endpoint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from byok.hsm import SoftHsmToken
+from byok.sandbox.server import LocalEndpoint
+
+PIN = "cli-pin-2c7e0b94"
+SO_PIN = "cli-so-pin-91fd3a56"
+BYOK = str(Path(sys.executable).with_name("byok"))
+
+
+@pytest.fixture(scope="session")
+def cli_pin() -> str:
+    return PIN
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    with LocalEndpoint() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def token(tmp_path_factory) -> SoftHsmToken:
+    return SoftHsmToken.create(tmp_path_factory.mktemp("softhsm"), "byok-cli", PIN, SO_PIN)
+
+
+@pytest.fixture
+def cli_env(token, endpoint, tmp_path) -> dict[str, str]:
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(PIN)
+    pin_file.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BYOK_"))}
+    env.update(
+        token.env,
+        BYOK_TOKEN_LABEL=token.label,
+        BYOK_HSM_PIN_FILE=str(pin_file),
+        BYOK_AWS_ENDPOINT=endpoint.url,
+        AWS_REGION="eu-central-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    return env
+
+
+@pytest.fixture
+def byok(cli_env):
+    def run(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [BYOK, *args], env=env or cli_env, capture_output=True, text=True, timeout=120, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"byok {' '.join(args)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    return run
