@@ -9,17 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from byok.hsm import SoftHsmToken
 from byok.sandbox.server import LocalEndpoint
 
-PIN = "cli-pin-2c7e0b94"
-SO_PIN = "cli-so-pin-91fd3a56"
 BYOK = str(Path(sys.executable).with_name("byok"))
-
-
-@pytest.fixture(scope="session")
-def cli_pin() -> str:
-    return PIN
 
 
 @pytest.fixture(scope="module")
@@ -28,15 +20,10 @@ def endpoint():
         yield running
 
 
-@pytest.fixture(scope="module")
-def token(tmp_path_factory) -> SoftHsmToken:
-    return SoftHsmToken.create(tmp_path_factory.mktemp("softhsm"), "byok-cli", PIN, SO_PIN)
-
-
 @pytest.fixture
-def cli_env(token, endpoint, tmp_path) -> dict[str, str]:
+def cli_env(token, user_pin, endpoint, tmp_path) -> dict[str, str]:
     pin_file = tmp_path / "pin"
-    pin_file.write_text(PIN)
+    pin_file.write_text(user_pin)
     pin_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BYOK_"))}
     env.update(

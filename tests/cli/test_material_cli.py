@@ -70,7 +70,7 @@ def test_markdown_and_table_outputs(byok, external_key):
     ],
 )
 def test_bad_setup_is_one_line_with_exit_code_and_no_secret(
-    byok, cli_env, cli_pin, external_key, env_change, exit_code, message
+    byok, cli_env, user_pin, external_key, env_change, exit_code, message
 ):
     _, alias, _ = external_key
     env = dict(cli_env)
@@ -84,7 +84,7 @@ def test_bad_setup_is_one_line_with_exit_code_and_no_secret(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("byok: error: ") and message in lines[0]
     assert "Traceback" not in result.stderr
-    assert cli_pin not in result.stderr + result.stdout and "0000-wrong" not in result.stderr + result.stdout
+    assert user_pin not in result.stderr + result.stdout and "0000-wrong" not in result.stderr + result.stdout
 
 
 def test_key_not_external_and_unknown_key(byok, endpoint):
@@ -102,6 +102,6 @@ def test_key_not_external_and_unknown_key(byok, endpoint):
     assert missing.returncode == 5 and "NotFoundException" in missing.stderr
 
 
-def test_pin_is_refused_on_argv(byok, cli_pin):
-    result = byok("hsm", "probe", "--pin", cli_pin, check=False)
+def test_pin_is_refused_on_argv(byok, user_pin):
+    result = byok("hsm", "probe", "--pin", user_pin, check=False)
     assert result.returncode == 2 and "No such option" in result.stderr

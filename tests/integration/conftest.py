@@ -7,17 +7,13 @@ from collections.abc import Iterator
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from byok.config import AwsSettings, HsmSettings
-from byok.hsm import Pkcs11Hsm, SoftHsmToken
-from byok.hsm.softhsm import CONF_VARIABLE
+from byok.config import AwsSettings
+from byok.hsm import Pkcs11Hsm
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
 from byok.sandbox.introspection import check_value
 from byok.sandbox.server import LocalEndpoint
 
-USER_PIN = "it-pin-5e1c9a77"
-SO_PIN = "it-so-pin-83d2b6f0"
-TOKEN_LABEL = "byok-it"
 REGION = "eu-central-1"
 
 
@@ -36,23 +32,6 @@ def aws_credentials() -> Iterator[None]:
 def endpoint() -> Iterator[LocalEndpoint]:
     with LocalEndpoint() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def token(tmp_path_factory: pytest.TempPathFactory) -> SoftHsmToken:
-    return SoftHsmToken.create(tmp_path_factory.mktemp("softhsm"), TOKEN_LABEL, USER_PIN, SO_PIN)
-
-
-@pytest.fixture
-def hsm_settings(token: SoftHsmToken, monkeypatch: pytest.MonkeyPatch) -> HsmSettings:
-    monkeypatch.setenv(CONF_VARIABLE, str(token.conf_path))
-    return HsmSettings(module=token.module, token_label=token.label)
-
-
-@pytest.fixture
-def hsm(hsm_settings: HsmSettings) -> Iterator[Pkcs11Hsm]:
-    with Pkcs11Hsm.open(hsm_settings, USER_PIN) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -1,0 +1,165 @@
+"""Which KMS wrapping algorithms a token really runs, and which one to use.
+
+The mechanism list cannot answer this: it says CKM_RSA_PKCS_OAEP but not which hashes, and
+SoftHSM2 lists it yet refuses SHA-256 (CKR_ARGUMENTS_BAD). So each algorithm is tried once on a
+throwaway key and its output unwrapped in software, which also catches a token whose
+CKM_AES_KEY_WRAP_PAD is not RFC 5649 or that ignores the OAEP hash. Only throwaway keys are
+involved: a probe RSA key made in software (only its public half goes to the token) and a
+random AES session key that is not key material.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+
+import PyKCS11
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
+
+from byok.errors import MechanismUnsupported
+from byok.hsm.backend import AlgorithmChoice
+from byok.hsm.session import ckr_name, quietly
+from byok.hsm.wrapping import WrapPlan, wrap_key
+from byok.model import WrappingAlgorithm
+
+PROBE_KEY_BITS = 2048
+_HASH_TITLES = {"sha1": "SHA-1", "sha256": "SHA-256"}
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """How the token runs each algorithm it can do, and why each other one failed."""
+
+    plans: dict[WrappingAlgorithm, WrapPlan] = field(default_factory=dict)
+    failures: dict[WrappingAlgorithm, str] = field(default_factory=dict)
+
+    @property
+    def supported(self) -> list[WrappingAlgorithm]:
+        return [algorithm for algorithm in WrappingAlgorithm.by_strength() if algorithm in self.plans]
+
+
+def probe(session: PyKCS11.Session, mechanisms: tuple[str, ...]) -> ProbeResult:
+    private_key = _probe_rsa_key()
+    public_der = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    probe_value = os.urandom(32)
+    probe_key = session.createObject(
+        [
+            (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY),
+            (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
+            (PyKCS11.CKA_TOKEN, False),
+            (PyKCS11.CKA_SENSITIVE, False),
+            (PyKCS11.CKA_EXTRACTABLE, True),
+            (PyKCS11.CKA_LABEL, "byok-probe-key"),
+            (PyKCS11.CKA_VALUE, probe_value),
+        ]
+    )
+    result = ProbeResult()
+    try:
+        for algorithm in WrappingAlgorithm.by_strength():
+            for plan in _candidate_plans(algorithm, mechanisms):
+                failure = _try(session, probe_key, public_der, plan, private_key, probe_value)
+                if failure is None:
+                    result.plans[algorithm] = plan
+                    result.failures.pop(algorithm, None)
+                    break
+                result.failures[algorithm] = failure
+    finally:
+        quietly(lambda: session.destroyObject(probe_key))
+    return result
+
+
+def choose(result: ProbeResult, forced: WrappingAlgorithm | None, token_label: str) -> AlgorithmChoice:
+    supported = result.supported
+    can_do = ", ".join(supported) or "none of the KMS algorithms"
+    if forced is not None:
+        plan_for(result, forced, token_label)
+        return _choice(forced, f"{forced} forced by configuration; the token can do {can_do}")
+    if not supported:
+        reasons = "; ".join(f"{algorithm}: {why}" for algorithm, why in result.failures.items())
+        raise MechanismUnsupported(
+            f"token {token_label!r} can run none of the KMS wrapping algorithms ({reasons})",
+            "the token needs CKM_RSA_PKCS_OAEP, and CKM_AES_KEY_WRAP_PAD or CKM_RSA_AES_KEY_WRAP for RSA_AES",
+        )
+    best = supported[0]
+    stronger = WrappingAlgorithm.by_strength()[: WrappingAlgorithm.by_strength().index(best)]
+    if not stronger:
+        return _choice(best, f"{best} is the strongest algorithm KMS offers and the token runs it")
+    missing = "; ".join(f"{algorithm}: {result.failures[algorithm]}" for algorithm in stronger)
+    reason = f"{best} chosen, weaker than {stronger[0]} which KMS offers: token cannot do {missing}"
+    return _choice(best, reason)
+
+
+def plan_for(result: ProbeResult, algorithm: WrappingAlgorithm, token_label: str) -> WrapPlan:
+    if algorithm not in result.plans:
+        can_do = ", ".join(result.supported) or "none of the KMS algorithms"
+        raise MechanismUnsupported(
+            f"token {token_label!r} cannot wrap with {algorithm}: {result.failures[algorithm]}",
+            f"the token can do {can_do}; set BYOK_WRAPPING_ALGORITHM to one of them or unset it",
+        )
+    return result.plans[algorithm]
+
+
+def _choice(algorithm: WrappingAlgorithm, reason: str) -> AlgorithmChoice:
+    strongest = WrappingAlgorithm.by_strength()[0]
+    return AlgorithmChoice(algorithm, reason=reason, downgraded=algorithm != strongest)
+
+
+def _candidate_plans(algorithm: WrappingAlgorithm, mechanisms: tuple[str, ...]) -> list[WrapPlan]:
+    """The native mechanism first where listed, then the two-step scheme with the RFC 5649 mechanism."""
+    if not algorithm.uses_aes_key_wrap:
+        return [WrapPlan(algorithm)]
+    kwp = PyKCS11.CKM_AES_KEY_WRAP_KWP if "CKM_AES_KEY_WRAP_KWP" in mechanisms else PyKCS11.CKM_AES_KEY_WRAP_PAD
+    plans = [WrapPlan(algorithm, native=True)] if "CKM_RSA_AES_KEY_WRAP" in mechanisms else []
+    return [*plans, WrapPlan(algorithm, kwp_mechanism=kwp)]
+
+
+def _try(
+    session: PyKCS11.Session,
+    probe_key: int,
+    public_der: bytes,
+    plan: WrapPlan,
+    private_key: rsa.RSAPrivateKey,
+    probe_value: bytes,
+) -> str | None:
+    """None if the token wrapped the probe key so that KMS would unwrap it, else what went wrong."""
+    try:
+        wrapped = wrap_key(session, probe_key, public_der, plan)
+    except PyKCS11.PyKCS11Error as exc:
+        return f"{describe(plan)} failed ({ckr_name(exc)})"
+    try:
+        unwrapped = _unwrap_in_software(private_key, plan.algorithm, wrapped)
+    except (ValueError, InvalidUnwrap):
+        unwrapped = b""
+    if unwrapped != probe_value:
+        return f"{describe(plan)} produced output that KMS could not unwrap"
+    return None
+
+
+def describe(plan: WrapPlan) -> str:
+    oaep = f"RSA-OAEP with {_HASH_TITLES[plan.algorithm.hash_name]}"
+    if not plan.algorithm.uses_aes_key_wrap:
+        return oaep
+    if plan.native:
+        return f"CKM_RSA_AES_KEY_WRAP ({oaep})"
+    return f"{oaep} then {PyKCS11.CKM[plan.kwp_mechanism]}"
+
+
+def _unwrap_in_software(private_key: rsa.RSAPrivateKey, algorithm: WrappingAlgorithm, wrapped: bytes) -> bytes:
+    digest = hashes.SHA256() if algorithm.hash_name == "sha256" else hashes.SHA1()  # noqa: S303 (KMS's *_SHA_1)
+    oaep = padding.OAEP(mgf=padding.MGF1(digest), algorithm=digest, label=None)
+    if not algorithm.uses_aes_key_wrap:
+        return private_key.decrypt(wrapped, oaep)
+    rsa_size = private_key.key_size // 8
+    aes_key = private_key.decrypt(wrapped[:rsa_size], oaep)
+    return aes_key_unwrap_with_padding(aes_key, wrapped[rsa_size:])
+
+
+@functools.cache
+def _probe_rsa_key() -> rsa.RSAPrivateKey:
+    """One throwaway key per process: generating RSA keys is the slow part of a probe."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=PROBE_KEY_BITS)

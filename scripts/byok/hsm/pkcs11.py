@@ -1,0 +1,247 @@
+"""The HSM backend for any PKCS#11 token (SoftHSM2, Luna, nShield, Utimaco, CloudHSM).
+
+Material is an AES-256 token object known by its label. Labels must be unique because the
+rotation layer resumes after a crash by looking material up by label: generating over an
+existing label is refused, and a label that two objects share is reported, never guessed at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+import PyKCS11
+
+from byok.config import HsmSettings
+from byok.errors import HsmError, MaterialNotFound, MechanismUnsupported
+from byok.hsm.algorithms import ProbeResult, choose, plan_for, probe
+from byok.hsm.backend import AlgorithmChoice, TokenInfo
+from byok.hsm.session import TokenSession, ckr_name, mechanism_names, token_label
+from byok.hsm.wrapping import secret_aes256_template, wrap_key
+from byok.model import HsmMaterial, WrappingAlgorithm
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_MATERIAL_CLASS = [
+    (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY),
+    (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
+    (PyKCS11.CKA_TOKEN, True),
+]
+_NOT_MODIFIABLE = (PyKCS11.CKA_MODIFIABLE, False)
+_TEMPLATE_REFUSED = frozenset(
+    {
+        PyKCS11.CKR_ATTRIBUTE_READ_ONLY,
+        PyKCS11.CKR_ATTRIBUTE_TYPE_INVALID,
+        PyKCS11.CKR_ATTRIBUTE_VALUE_INVALID,
+        PyKCS11.CKR_TEMPLATE_INCONSISTENT,
+    }
+)
+_MECHANISM_REFUSED = frozenset(
+    {PyKCS11.CKR_MECHANISM_INVALID, PyKCS11.CKR_MECHANISM_PARAM_INVALID, PyKCS11.CKR_ARGUMENTS_BAD}
+)
+
+
+def label_id(label: str) -> bytes:
+    """CKA_ID derived from the label, so vendor tools that select by id find the same object."""
+    return hashlib.sha256(label.encode()).digest()[:16]
+
+
+class Pkcs11Hsm:
+    """A logged-in PKCS#11 token; implements ``byok.hsm.backend.HsmBackend``."""
+
+    def __init__(self, connection: TokenSession, settings: HsmSettings) -> None:
+        self._connection = connection
+        self._settings = settings
+        self._probed: ProbeResult | None = None
+
+    @classmethod
+    def open(cls, settings: HsmSettings, pin: str) -> Pkcs11Hsm:
+        return cls(TokenSession(settings.module, settings.token_label, pin), settings)
+
+    def __enter__(self) -> Pkcs11Hsm:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def label(self) -> str:
+        return self._settings.token_label
+
+    def token_info(self) -> TokenInfo:
+        lib, slot = self._connection.lib, self._connection.slot
+        info = lib.getTokenInfo(slot)
+        return TokenInfo(
+            label=token_label(info),
+            manufacturer=str(info.manufacturerID).strip(),
+            model=str(info.model).strip(),
+            serial=str(info.serialNumber).strip(),
+            firmware="{}.{}".format(*info.firmwareVersion),
+            mechanisms=mechanism_names(lib, slot),
+        )
+
+    def wrapping_capabilities(self) -> list[WrappingAlgorithm]:
+        return self._probe().supported
+
+    def choose_algorithm(self, forced: WrappingAlgorithm | None = None) -> AlgorithmChoice:
+        choice = choose(self._probe(), forced or self._settings.forced_algorithm, self.label)
+        log.info("wrapping algorithm %s: %s", choice.algorithm, choice.reason)
+        return choice
+
+    def generate_material(self, label: str) -> HsmMaterial:
+        _check_label(label)
+        attempted = False
+
+        def generate(session: PyKCS11.Session) -> HsmMaterial:
+            nonlocal attempted
+            existing = _handles(session, label)
+            if attempted and len(existing) == 1:
+                return _material(session, existing[0], label)  # ours: the session died after C_GenerateKey
+            if existing:
+                raise HsmError(
+                    f"token {self.label!r} already holds material labelled {label!r}",
+                    "labels identify material when resuming: use find_material, or pick a new label",
+                )
+            attempted = True
+            handle = _generate(session, label)
+            if len(_handles(session, label)) > 1:
+                session.destroyObject(handle)
+                raise HsmError(
+                    f"another process created material labelled {label!r} at the same time",
+                    "run one rotation per key at a time; the other process's material is kept",
+                )
+            return _material(session, handle, label)
+
+        material = self._run(f"generating {label!r}", generate)
+        log.info("generated material %s (check value %s)", label, material.check_value)
+        return material
+
+    def find_material(self, label: str) -> HsmMaterial | None:
+        def find(session: PyKCS11.Session) -> HsmMaterial | None:
+            handle = self._single_handle(session, label)
+            return None if handle is None else _material(session, handle, label)
+
+        return self._run(f"looking up {label!r}", find)
+
+    def list_materials(self, prefix: str = "") -> list[HsmMaterial]:
+        def list_all(session: PyKCS11.Session) -> list[HsmMaterial]:
+            found = []
+            for handle in session.findObjects(_MATERIAL_CLASS):
+                label = _label_of(session, handle)
+                if label.startswith(prefix):
+                    found.append(_material(session, handle, label))
+            return sorted(found, key=lambda material: material.label)
+
+        return self._run("listing material", list_all)
+
+    def wrap(self, label: str, public_key_der: bytes, algorithm: WrappingAlgorithm) -> bytes:
+        plan = plan_for(self._probe(), algorithm, self.label)
+
+        def wrap_material(session: PyKCS11.Session) -> bytes:
+            return wrap_key(session, self._required_handle(session, label), public_key_der, plan)
+
+        wrapped = self._run(f"wrapping {label!r} with {algorithm}", wrap_material)
+        log.info("wrapped material %s with %s (%d bytes)", label, algorithm, len(wrapped))
+        return wrapped
+
+    def destroy_material(self, label: str) -> None:
+        attempted = False
+
+        def destroy(session: PyKCS11.Session) -> None:
+            nonlocal attempted
+            if attempted and self._single_handle(session, label) is None:
+                return  # the session died after C_DestroyObject had done its work
+            handle = self._required_handle(session, label)
+            attempted = True
+            session.destroyObject(handle)
+
+        self._run(f"destroying {label!r}", destroy)
+        log.info("destroyed material %s", label)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _probe(self) -> ProbeResult:
+        if self._probed is None:
+            mechanisms = mechanism_names(self._connection.lib, self._connection.slot)
+            self._probed = self._run("probing wrapping", lambda session: probe(session, mechanisms))
+            log.info("token %s wraps with: %s", self.label, ", ".join(self._probed.supported) or "nothing")
+        return self._probed
+
+    def _run(self, what: str, operation: Callable[[PyKCS11.Session], T]) -> T:
+        """Run on the session (retried once if lost) and turn PKCS#11 return codes into one-line errors."""
+        try:
+            return self._connection.run(operation)
+        except PyKCS11.PyKCS11Error as exc:
+            error = MechanismUnsupported if exc.value in _MECHANISM_REFUSED else HsmError
+            raise error(f"{what} failed on token {self.label!r}: {ckr_name(exc)}", _remedy_for(exc.value)) from None
+
+    def _single_handle(self, session: PyKCS11.Session, label: str) -> int | None:
+        handles = _handles(session, label)
+        if len(handles) > 1:
+            raise HsmError(
+                f"token {self.label!r} holds {len(handles)} objects labelled {label!r}",
+                "keep the one KMS holds (compare check values) and relabel or destroy the others",
+            )
+        return handles[0] if handles else None
+
+    def _required_handle(self, session: PyKCS11.Session, label: str) -> int:
+        handle = self._single_handle(session, label)
+        if handle is None:
+            raise MaterialNotFound(
+                f"token {self.label!r} holds no material labelled {label!r}",
+                "check the label in the journal against the labels the token lists",
+            )
+        return handle
+
+
+def _check_label(label: str) -> None:
+    if not label or label != label.strip():
+        raise HsmError(f"material label {label!r} is empty or padded", "use labels like 'prod-rds-2'")
+
+
+def _generate(session: PyKCS11.Session, label: str) -> int:
+    """Generate with CKA_MODIFIABLE false where the token accepts it, so the label cannot be changed later."""
+    # KMS does the cryptography: the HSM keeps the original, usable for nothing but being wrapped.
+    template = [*secret_aes256_template(label, token=True, wrap=False), (PyKCS11.CKA_ID, label_id(label))]
+    try:
+        return session.generateKey([*template, _NOT_MODIFIABLE])
+    except PyKCS11.PyKCS11Error as exc:
+        if exc.value not in _TEMPLATE_REFUSED:
+            raise
+        log.info("token refuses CKA_MODIFIABLE=false (%s); generating a modifiable object", ckr_name(exc))
+    return session.generateKey(template)
+
+
+def _handles(session: PyKCS11.Session, label: str) -> list[int]:
+    return list(session.findObjects([*_MATERIAL_CLASS, (PyKCS11.CKA_LABEL, label)]))
+
+
+def _label_of(session: PyKCS11.Session, handle: int) -> str:
+    return str(session.getAttributeValue(handle, [PyKCS11.CKA_LABEL])[0] or "")
+
+
+def _material(session: PyKCS11.Session, handle: int, label: str) -> HsmMaterial:
+    """Read CKA_CHECK_VALUE, never CKA_VALUE (PyKCS11 returns [None] for a sensitive value, not an error)."""
+    value = session.getAttributeValue(handle, [PyKCS11.CKA_CHECK_VALUE], allAsBinary=True)[0]
+    if not value or len(value) != 3:
+        raise HsmError(
+            f"material {label!r} has no 3-byte CKA_CHECK_VALUE",
+            "the token must implement PKCS#11 2.40 check values for the audit trail; upgrade its firmware",
+        )
+    return HsmMaterial(label=label, check_value=bytes(value).hex())
+
+
+def _remedy_for(code: int) -> str:
+    if code == PyKCS11.CKR_KEY_UNEXTRACTABLE:
+        return "material made with CKA_EXTRACTABLE=false can never be wrapped; generate new material"
+    if code in _MECHANISM_REFUSED:
+        return "choose another wrapping algorithm with BYOK_WRAPPING_ALGORITHM, or unset it"
+    return "check the token's state and logs; re-running resumes where this stopped"
