@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -19,6 +19,7 @@ from byok.errors import ConfigError
 from byok.importer import MaterialImporter, label_of
 from byok.model import Strategy
 from byok.output import Listing
+from byok.renewal import MaterialRenewer
 
 
 @click.group()
@@ -125,3 +126,67 @@ def list_(key_ref, endpoint_url, region, output_format) -> None:
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@material.command("renew")
+@click.option("--key", "key_ref", required=True, help="Key ID, key ARN, alias name or alias ARN.")
+@click.option("--material-id", help="Renew this material only (default: every material that needs it).")
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(1, 365),
+    default=30,
+    show_default=True,
+    help="Renew materials expiring within this many days.",
+)
+@click.option(
+    "--valid-for-days",
+    type=click.IntRange(1, 365),
+    default=365,
+    show_default=True,
+    help="New expiry, counted from now (KMS allows at most 365 days).",
+)
+@click.option("--no-expiry", is_flag=True, help="Re-import without expiry instead.")
+@click.option("--dry-run", is_flag=True, help="List what would be renewed; change nothing.")
+@hsm_options
+@aws_options
+@output_option
+def renew(
+    key_ref,
+    material_id,
+    horizon_days,
+    valid_for_days,
+    no_expiry,
+    dry_run,
+    pkcs11_module,
+    token_label,
+    wrapping_algorithm,
+    endpoint_url,
+    region,
+    output_format,
+) -> None:
+    """Re-import expiring or expired material (the same bytes, wrapped again by the HSM)."""
+    now = datetime.now(UTC)
+    valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
+    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
+    kms = kms_client(endpoint_url, region)
+    with open_hsm(settings) as token:
+        renewer = MaterialRenewer(
+            token, kms, token.choose_algorithm(settings.forced_algorithm), settings.wrapping_key_spec
+        )
+        renewals = renewer.plan(key_ref, now, timedelta(days=horizon_days), material_id)
+        rows = []
+        for renewal in renewals:
+            if not dry_run:
+                renewer.renew(renewal, valid_to, progress=lambda step: click.echo(f"  {step} ...", err=True))
+            rows.append(
+                {
+                    "material id": renewal.material.material_id,
+                    "state": renewal.material.state,
+                    "hsm label": renewal.label,
+                    "reason": renewal.reason,
+                    "new expiry": "(dry run)" if dry_run else (valid_to or "never"),
+                }
+            )
+    title = f"material renew {key_ref}" + (" (dry run)" if dry_run else "")
+    notes = [] if rows else [f"nothing expires within {horizon_days} days"]
+    emit(Listing(title, ["material id", "state", "hsm label", "reason", "new expiry"], rows, notes), output_format)

@@ -1,0 +1,90 @@
+"""Re-import expiring material before KMS deletes it: the same bytes, wrapped again by the HSM.
+
+Every material of a key counts, not only the current one: when a NON_CURRENT material expires,
+KMS puts the whole key in PendingImport and every service using it breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from byok.errors import KeyWrongState, MaterialNotFound
+from byok.hsm.backend import AlgorithmChoice, HsmBackend
+from byok.importer import label_of
+from byok.kms.client import KmsClient
+from byok.model import ImportState, ImportType, KeyMaterial, KmsKey, WrappingKeySpec
+
+
+@dataclass(frozen=True)
+class Renewal:
+    key: KmsKey
+    material: KeyMaterial
+    label: str
+    reason: str
+
+
+def needs_renewal(material: KeyMaterial, now: datetime, horizon: timedelta) -> str | None:
+    if material.import_state == ImportState.PENDING_IMPORT:
+        return "no longer imported (expired or deleted): the key is unusable until it is re-imported"
+    if material.valid_to is None:
+        return None
+    if material.valid_to <= now + horizon:
+        return f"expires {material.valid_to.isoformat(timespec='minutes')}, within {horizon.days} days"
+    return None
+
+
+class MaterialRenewer:
+    def __init__(
+        self,
+        hsm: HsmBackend,
+        kms: KmsClient,
+        algorithm: AlgorithmChoice,
+        wrapping_key_spec: WrappingKeySpec = WrappingKeySpec.RSA_4096,
+    ) -> None:
+        self.hsm = hsm
+        self.kms = kms
+        self.algorithm = algorithm
+        self.wrapping_key_spec = wrapping_key_spec
+
+    def plan(self, key_ref: str, now: datetime, horizon: timedelta, material_id: str | None = None) -> list[Renewal]:
+        key = self.kms.describe(key_ref)
+        renewals = []
+        for material in self.kms.list_materials(key.key_id):
+            if material_id is not None and material.material_id != material_id:
+                continue
+            reason = "requested" if material_id else needs_renewal(material, now, horizon)
+            if reason is None:
+                continue
+            label = label_of(material)
+            if label is None:
+                raise KeyWrongState(
+                    f"material {material.material_id} of {key.arn} was not imported by byok: its HSM object is unknown",
+                    "re-import it with the tool that created it, or set its KeyMaterialDescription",
+                )
+            renewals.append(Renewal(key, material, label, reason))
+        if material_id is not None and not renewals:
+            raise KeyWrongState(f"{key.arn} has no material {material_id}", "see `byok material list --key ...`")
+        return renewals
+
+    def renew(
+        self, renewal: Renewal, valid_to: datetime | None, progress: Callable[[str], None] = lambda step: None
+    ) -> str:
+        if self.hsm.find_material(renewal.label) is None:
+            raise MaterialNotFound(
+                f"the HSM holds no object {renewal.label} for material {renewal.material.material_id}",
+                "check BYOK_TOKEN_LABEL; without the HSM copy this material cannot be restored",
+            )
+        progress("get-parameters")
+        params = self.kms.get_import_parameters(renewal.key.arn, self.algorithm.algorithm, self.wrapping_key_spec)
+        progress("wrap")
+        wrapped = self.hsm.wrap(renewal.label, params.public_key_der, self.algorithm.algorithm)
+        progress("import")
+        return self.kms.import_material(
+            params,
+            wrapped,
+            import_type=ImportType.EXISTING_KEY_MATERIAL,
+            valid_to=valid_to,
+            material_id=renewal.material.material_id,
+        )

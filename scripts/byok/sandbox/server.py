@@ -1,0 +1,64 @@
+"""The local AWS endpoint: moto's threaded server with the KMS import extension and the clock route.
+
+``LocalEndpoint`` is for tests in the same process (they can also read ``check_value`` and move the clock
+directly); ``serve`` is what ``byok sandbox serve`` runs for everything else (Terraform, the CLI, demos).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import TracebackType
+
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from byok.sandbox import clock
+from byok.sandbox.admin import ClockRoute
+from byok.sandbox.kms_import import install
+from byok.sandbox.wrapping_keys import POOL
+
+
+class LocalEndpoint:
+    """``with LocalEndpoint() as aws:`` serves moto on ``aws.url`` until the block ends."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        self._host = host
+        self._requested_port = port
+        self._server: ThreadedMotoServer | None = None
+        self.port = port
+        self.url = ""
+
+    def __enter__(self) -> LocalEndpoint:
+        install()
+        POOL.prewarm()  # so the first GetParametersForImport for RSA_4096 does not take a second
+        self._server = ThreadedMotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
+        self._server.start()
+        wsgi = self._server._server
+        assert wsgi is not None  # start() returns only once the socket is bound
+        wsgi.app = ClockRoute(wsgi.app)
+        self.port = self._server.get_host_and_port()[1]
+        self.url = f"http://{self._host}:{self.port}"
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def reset(self) -> None:
+        """Forget every resource of every service, and put the sandbox clock back to real time."""
+        moto_api_backend.reset()
+        clock.reset()
+
+
+def serve(port: int = 0, host: str = "127.0.0.1") -> None:
+    """Serve until SIGINT or SIGTERM; the first stdout line is the endpoint URL, so callers can read it."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with LocalEndpoint(port, host) as endpoint:
+        print(endpoint.url, flush=True)
+        stop.wait()
