@@ -6,6 +6,7 @@ directly); ``serve`` is what ``byok sandbox serve`` runs for everything else (Te
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import TracebackType
@@ -30,6 +31,8 @@ class LocalEndpoint:
         self.url = ""
 
     def __enter__(self) -> LocalEndpoint:
+        # werkzeug logs every request at INFO to stderr; a demo or CI log drowns in it.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         install()
         POOL.prewarm()  # so the first GetParametersForImport for RSA_4096 does not take a second
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
