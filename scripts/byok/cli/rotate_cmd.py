@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def apply_cmd(
         with click.progressbar(
             rotations,
             label=f"rotating {environment}",
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
             item_show_func=lambda r: r.key if r else "",
         ) as bar:
             for rotation in bar:
