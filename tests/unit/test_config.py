@@ -56,6 +56,10 @@ def test_unknown_algorithm_names_the_choices():
 
 
 def test_aws_settings_prefer_explicit_then_byok_then_standard_variables():
-    env = {"BYOK_AWS_ENDPOINT": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "https://other", "AWS_REGION": "eu-west-1"}
+    env = {
+        "BYOK_AWS_ENDPOINT": "http://127.0.0.1:1",
+        "AWS_ENDPOINT_URL": "https://other",
+        "AWS_REGION": "eu-west-1",
+    }
     assert AwsSettings.from_env(env=env) == AwsSettings("http://127.0.0.1:1", "eu-west-1")
     assert AwsSettings.from_env(endpoint_url="https://x", region="us-east-1", env=env).endpoint_url == "https://x"

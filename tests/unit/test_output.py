@@ -10,7 +10,12 @@ LISTING = Listing(
     title="materials",
     columns=["id", "state", "expires", "count"],
     rows=[
-        {"id": "a|b", "state": KeyMaterialState.CURRENT, "expires": datetime(2027, 1, 2, tzinfo=UTC), "count": 3},
+        {
+            "id": "a|b",
+            "state": KeyMaterialState.CURRENT,
+            "expires": datetime(2027, 1, 2, tzinfo=UTC),
+            "count": 3,
+        },
         {"id": "c", "state": KeyMaterialState.NON_CURRENT, "expires": None, "count": 0},
     ],
     notes=["note one"],
@@ -19,7 +24,12 @@ LISTING = Listing(
 
 def test_json_keeps_types_and_columns():
     document = json.loads(FORMATS["json"](LISTING))
-    assert document["rows"][0] == {"id": "a|b", "state": "CURRENT", "expires": "2027-01-02T00:00:00+00:00", "count": 3}
+    assert document["rows"][0] == {
+        "id": "a|b",
+        "state": "CURRENT",
+        "expires": "2027-01-02T00:00:00+00:00",
+        "count": 3,
+    }
     assert document["rows"][1]["expires"] is None
     assert document["notes"] == ["note one"]
 

@@ -8,7 +8,13 @@ from byok.kms.transport import require_secure_endpoint
 
 @pytest.mark.parametrize(
     "url",
-    [None, "https://kms.eu-central-1.example", "http://127.0.0.1:5000", "http://localhost:4566", "http://[::1]:80"],
+    [
+        None,
+        "https://kms.eu-central-1.example",
+        "http://127.0.0.1:5000",
+        "http://localhost:4566",
+        "http://[::1]:80",
+    ],
 )
 def test_accepted(url):
     require_secure_endpoint(url)
