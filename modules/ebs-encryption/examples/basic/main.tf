@@ -1,0 +1,24 @@
+provider "aws" {
+  region = "eu-central-1"
+}
+
+data "aws_caller_identity" "current" {}
+
+module "key" {
+  source = "../../../kms-external-key"
+
+  name                   = "example-ebs"
+  description            = "Example ebs key"
+  generations            = { "1" = { state = "active", created = "2026-11-28" } }
+  key_administrator_arns = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+}
+
+module "ebs" {
+  source = "../.."
+
+  # Always from the key module's outputs: never a literal key ID.
+  kms_key_arn = module.key.generation_arns["1"]
+  key_tags    = module.key.binding_tags["1"]
+  # EBS keeps its key: pin the generation.
+  availability_zone = "eu-central-1a"
+}

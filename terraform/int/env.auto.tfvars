@@ -1,0 +1,2 @@
+# Settings of this environment that byok does not render.
+disposable = false
