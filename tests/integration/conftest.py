@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from byok.config import AwsSettings
+from byok.estate import Binding, EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.hsm import Pkcs11Hsm
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
+from byok.model import Strategy
+from byok.render import render_tfvars
 from byok.sandbox.introspection import check_value
 from byok.sandbox.server import LocalEndpoint
 
 REGION = "eu-central-1"
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,3 +57,42 @@ def imported_check_value():
         return check_value(DEFAULT_ACCOUNT_ID, REGION, key_id, material_id)
 
     return read
+
+
+@pytest.fixture
+def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer, request):
+    """An estate dir with byok.toml and dev tfvars; g1 of each key is imported as Terraform + byok would."""
+    suffix = request.node.name[-6:].strip("_[]").lower().replace("_", "") or "x"
+    s3_alias, rds_alias = f"dev-s3-{suffix}", f"dev-rds-{suffix}"
+    (tmp_path / "byok.toml").write_text(
+        '[estate]\norder = ["dev", "prod"]\n[environments.dev]\n[environments.prod]\n'
+        f'window = {{ days = ["{WEEKDAYS[date.today().weekday() - 1]}"], start = "09:00", end = "10:00" }}\n'
+    )
+    generations = {}
+    for alias, name, target in ((s3_alias, "s3", s3_alias), (rds_alias, "rds", f"{rds_alias}-g1")):
+        key = kms.create_external_key(f"{alias} g1")
+        kms.create_alias(f"alias/{target}", key.key_id)
+        if target != alias:
+            kms.create_alias(f"alias/{alias}", key.key_id)
+        outcome = importer.execute(importer.plan(f"alias/{target}", label=f"byok/dev/{name}/g1"), valid_to=None)
+        generations[name] = Generation(
+            1, GenerationState.ACTIVE, date(2025, 1, 1), outcome.material_id, outcome.check_value
+        )
+    state = EnvironmentState(
+        "dev",
+        (
+            ManagedKey("s3", s3_alias, Strategy.IN_PLACE, 365, "", (generations["s3"],)),
+            ManagedKey("rds", rds_alias, Strategy.ALIAS_SWAP, 365, "", (generations["rds"],)),
+        ),
+        (Binding("bucket", "s3"), Binding("db", "rds", 1)),
+    )
+    for env in ("dev", "prod"):
+        path = tmp_path / "terraform" / env / "byok.auto.tfvars"
+        path.parent.mkdir(parents=True)
+        path.write_text(render_tfvars(EnvironmentState(env, state.keys, state.bindings)))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
+    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    return tmp_path, s3_alias, rds_alias

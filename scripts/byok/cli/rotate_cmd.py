@@ -20,6 +20,7 @@ from byok.cli.options import (
 )
 from byok.errors import RotationBlocked
 from byok.estate import EnvironmentState
+from byok.failpoints import hit
 from byok.importer import MaterialImporter
 from byok.output import Listing
 from byok.policy import load_policy
@@ -174,7 +175,9 @@ def apply_cmd(
         ) as bar:
             for rotation in bar:
                 state, result = runner.rotate(state, rotation)
+                hit(f"{rotation.key}:record")
                 write_atomically(tfvars, render_tfvars(state))  # record each key as soon as it is done
+                hit(f"{rotation.key}:recorded")
                 rows.append(
                     {
                         "key": rotation.key,

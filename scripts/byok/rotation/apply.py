@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from byok.canary import CanaryFailed, make_canary, verify_canary
 from byok.errors import KeyWrongState
 from byok.estate import EnvironmentState, GenerationState, ManagedKey
+from byok.failpoints import hit
 from byok.importer import ImportOutcome, MaterialImporter
 from byok.kms.client import KmsClient
 from byok.model import KeyState, Strategy
@@ -75,14 +76,21 @@ class RotationRunner:
         self, state: EnvironmentState, rotation: KeyRotation, progress: Progress = lambda key, step: None
     ) -> tuple[EnvironmentState, RotationResult]:
         key = state.key(rotation.key)
-        before = self._canaries_before(state.environment, key, rotation, progress)
+
+        def step(name: str) -> None:
+            hit(f"{key.name}:{name}")
+            progress(key.name, name)
+
+        before = self._canaries_before(state.environment, key, rotation, step)
         plan = self.importer.plan(rotation.target, label=rotation.label, rotate=rotation.strategy == Strategy.IN_PLACE)
-        outcome = self.importer.execute(plan, valid_to=None, progress=lambda step: progress(key.name, step))
-        progress(key.name, "verify")
+        outcome = self.importer.execute(plan, valid_to=None, progress=step)
+        step("verify")
         checked = self._verify(rotation, outcome, before)
         return state.with_key(_promote(key, rotation.generation, outcome)), RotationResult(rotation, outcome, checked)
 
-    def _canaries_before(self, environment: str, key: ManagedKey, rotation: KeyRotation, progress: Progress) -> list:
+    def _canaries_before(
+        self, environment: str, key: ManagedKey, rotation: KeyRotation, step: Callable[[str], None]
+    ) -> list:
         """Encrypt canaries under the current generation once; a resumed run reuses them."""
         stored = self.canaries.load(environment, key.name, rotation.generation)
         if stored or key.active is None:
@@ -93,7 +101,7 @@ class RotationRunner:
                 f"{current} is not Enabled, so no canary can prove old ciphertexts survive",
                 "restore the key (re-import its material) before rotating",
             )
-        progress(key.name, "canary")
+        step("canary")
         canary = make_canary(self.kms, current, f"{environment}/{key.name}/before-g{rotation.generation}")
         self.canaries.save(environment, key.name, rotation.generation, [canary])
         return [canary]
