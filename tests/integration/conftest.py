@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date
 
@@ -60,9 +61,9 @@ def imported_check_value():
 
 
 @pytest.fixture
-def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer, request):
+def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer):
     """An estate dir with byok.toml and dev tfvars; g1 of each key is imported as Terraform + byok would."""
-    suffix = request.node.name[-6:].strip("_[]").lower().replace("_", "") or "x"
+    suffix = uuid.uuid4().hex[:8]
     s3_alias, rds_alias = f"dev-s3-{suffix}", f"dev-rds-{suffix}"
     (tmp_path / "byok.toml").write_text(
         '[estate]\norder = ["dev", "prod"]\n[environments.dev]\n[environments.prod]\n'
@@ -74,7 +75,9 @@ def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer, r
         kms.create_alias(f"alias/{target}", key.key_id)
         if target != alias:
             kms.create_alias(f"alias/{alias}", key.key_id)
-        outcome = importer.execute(importer.plan(f"alias/{target}", label=f"byok/dev/{name}/g1"), valid_to=None)
+        outcome = importer.execute(
+            importer.plan(f"alias/{target}", label=f"byok/dev/{name}/g1/{key.key_id}"), valid_to=None
+        )
         generations[name] = Generation(
             1, GenerationState.ACTIVE, date(2025, 1, 1), outcome.material_id, outcome.check_value
         )

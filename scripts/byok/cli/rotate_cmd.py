@@ -141,31 +141,20 @@ def apply_cmd(
     with open_hsm(settings) as token:
         choice = token.choose_algorithm(settings.forced_algorithm)
         importer = MaterialImporter(token, kms, choice, settings.wrapping_key_spec)
-        if dry_run:
-            rows = []
-            for rotation in rotations:
-                plan = importer.plan(
-                    rotation.target, label=rotation.label, rotate=rotation.strategy.value == "in-place"
-                )
-                rows.append(
-                    {
-                        "key": rotation.key,
-                        "generation": rotation.generation,
-                        "target": rotation.target,
-                        "steps": ", ".join([*plan.steps, "verify", "record"]) or "record",
-                    }
-                )
-            emit(
-                Listing(
-                    f"rotate apply {environment} (dry run)",
-                    ["key", "generation", "target", "steps"],
-                    rows,
-                    [f"wrapping: {choice.algorithm.value} ({choice.reason})"],
-                ),
-                output_format,
-            )
-            return
         runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
+        if dry_run:
+            rows = [
+                {
+                    "key": rotation.key,
+                    "generation": rotation.generation,
+                    "target": rotation.target,
+                    "steps": ", ".join([*runner.plan(rotation).steps, "verify", "record"]),
+                }
+                for rotation in rotations
+            ]
+            notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})"]
+            emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, notes), output_format)
+            return
         rows = []
         with click.progressbar(
             rotations,

@@ -16,7 +16,7 @@ from byok.canary import CanaryFailed, make_canary, verify_canary
 from byok.errors import KeyWrongState
 from byok.estate import EnvironmentState, GenerationState, ManagedKey
 from byok.failpoints import hit
-from byok.importer import ImportOutcome, MaterialImporter
+from byok.importer import ImportOutcome, ImportPlan, MaterialImporter
 from byok.kms.client import KmsClient
 from byok.model import KeyState, Strategy
 from byok.rotation.canaries import CanaryStore
@@ -30,7 +30,12 @@ class KeyRotation:
     strategy: Strategy
     generation: int
     target: str  # the alias the material goes into
-    label: str  # HSM object label
+    label_prefix: str  # HSM object label without the KMS key ID
+    initial: bool = False  # the first material of an active generation Terraform just created
+
+    def label(self, key_id: str) -> str:
+        """One HSM object per generation and KMS key: a re-created key never silently reuses old material."""
+        return f"{self.label_prefix}/{key_id}"
 
 
 @dataclass(frozen=True)
@@ -40,27 +45,25 @@ class RotationResult:
     canaries_checked: int
 
 
-def hsm_label(environment: str, key: ManagedKey, generation: int) -> str:
-    return f"byok/{environment}/{key.name}/g{generation}"
-
-
 def import_target(key: ManagedKey, generation: int) -> str:
     """In place the material goes into the key itself; in an alias swap, into the generation's own key."""
     return f"alias/{key.alias}" if key.strategy == Strategy.IN_PLACE else f"alias/{key.alias}-g{generation}"
 
 
 def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
+    """Pending generations, and active ones without material yet (a key Terraform has just created)."""
     rotations = []
     for key in state.keys:
-        pending = key.pending
-        if pending is not None:
+        initial = key.active if key.active is not None and not key.active.material_id else None
+        for generation in filter(None, (initial, key.pending)):
             rotations.append(
                 KeyRotation(
                     key=key.name,
                     strategy=key.strategy,
-                    generation=pending.number,
-                    target=import_target(key, pending.number),
-                    label=hsm_label(state.environment, key, pending.number),
+                    generation=generation.number,
+                    target=import_target(key, generation.number),
+                    label_prefix=f"byok/{state.environment}/{key.name}/g{generation.number}",
+                    initial=generation is initial,
                 )
             )
     return rotations
@@ -82,19 +85,26 @@ class RotationRunner:
             progress(key.name, name)
 
         before = self._canaries_before(state.environment, key, rotation, step)
-        plan = self.importer.plan(rotation.target, label=rotation.label, rotate=rotation.strategy == Strategy.IN_PLACE)
+        plan = self.plan(rotation)
         outcome = self.importer.execute(plan, valid_to=None, progress=step)
         step("verify")
         checked = self._verify(rotation, outcome, before)
         return state.with_key(_promote(key, rotation.generation, outcome)), RotationResult(rotation, outcome, checked)
+
+    def plan(self, rotation: KeyRotation) -> ImportPlan:
+        """What importing this generation would do, decided from the real HSM and KMS state."""
+        target = self.kms.describe(rotation.target)
+        return self.importer.plan(
+            target.arn, label=rotation.label(target.key_id), rotate=rotation.strategy == Strategy.IN_PLACE
+        )
 
     def _canaries_before(
         self, environment: str, key: ManagedKey, rotation: KeyRotation, step: Callable[[str], None]
     ) -> list:
         """Encrypt canaries under the current generation once; a resumed run reuses them."""
         stored = self.canaries.load(environment, key.name, rotation.generation)
-        if stored or key.active is None:
-            return stored
+        if stored or key.active is None or rotation.initial:
+            return stored  # nothing was encrypted under a key that never had material
         current = f"alias/{key.alias}"
         if self.kms.describe(current).state != KeyState.ENABLED:
             raise KeyWrongState(
