@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -42,6 +43,12 @@ def _journal(journal: Path | None, config_path: Path) -> Path:
         raise ConfigError(error.cause, f"{error.remedy}, or pass --journal PATH") from None
 
 
+def _hash(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise click.BadParameter("a journal hash is 64 lower-case hex digits, as `byok audit verify` prints it")
+    return value
+
+
 @click.group()
 def audit() -> None:
     """Check the rotation journal and export evidence for auditors."""
@@ -50,8 +57,15 @@ def audit() -> None:
 @audit.command("verify")
 @journal_option
 @config_option
-@click.option("--expect-head", metavar="HASH", help="A head hash kept elsewhere (CI, PR) that must still be there.")
-@click.option("--after", metavar="HASH", default=GENESIS, help="Hash before the first line, to verify a slice.")
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    callback=_hash,
+    help="A head hash kept elsewhere (CI, PR) that must still be there.",
+)
+@click.option(
+    "--after", metavar="HASH", default=GENESIS, callback=_hash, help="Hash before the first line, to verify a slice."
+)
 @click.option(
     "--pack",
     type=click.Path(exists=True, path_type=Path),
