@@ -14,7 +14,7 @@ from byok.errors import ConfigError
 from byok.model import WrappingAlgorithm, WrappingKeySpec
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-DEFAULT_TOKEN_LABEL = "byok"
+DEFAULT_TOKEN_LABEL = "byok"  # noqa: S105 - a PKCS#11 token label, not a secret
 
 
 def read_pin(env: dict[str, str] | None = None) -> str:

@@ -1,8 +1,8 @@
-"""The demo on the embedded default: a SoftHSM2 token, the local AWS endpoint, real imports.
+"""The GitOps story on the embedded default: SoftHSM2, the local AWS endpoint, offline Terraform.
 
-It is the same code path as production (PyKCS11 against a PKCS#11 library, boto3 against a
-KMS endpoint); only the HSM and the endpoint are local. PINs are random, kept in 0600 files
-under the work dir, and never printed.
+Every step is the command a user or a pipeline runs (``byok rotate ...``, Terraform plan/apply,
+Checkov on the plan); only the HSM and the endpoint are local. PINs and the database password are
+random, kept in 0600 files under the work dir, and never printed.
 """
 
 from __future__ import annotations
@@ -11,63 +11,70 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from byok.canary import make_canary, verify_canary
-from byok.config import DEFAULT_PKCS11_MODULE, AwsSettings, HsmSettings
-from byok.importer import MaterialImporter
+from byok.canary import Canary, make_canary, verify_canary
+from byok.cli.main import main as byok_cli
+from byok.config import AwsSettings
+from byok.errors import ByokError
+from byok.estate import EnvironmentState
 from byok.kms.client import KmsClient
+from byok.policy import load_policy
+from byok.render import read_tfvars
+from byok.terraform.engine import engine_from_env
+from byok.terraform.workspace import Workspace
 
-ENVIRONMENTS = ("dev", "int", "prod")
-SERVICES = ("s3", "rds", "dynamodb")
 DEMO_TOKEN = "byok-demo"  # noqa: S105 - a PKCS#11 token label, not a secret
 DEMO_REGION = "eu-central-1"
+ENVIRONMENTS = ("dev", "int", "prod")
+ROTATED = "dev"
+
+Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class KeyResult:
-    alias: str
-    key_id: str
+class KeyStory:
+    """One dev key before and after its rotation, and the proof that nothing broke."""
+
+    name: str
+    strategy: str
+    generation_before: int
+    generation_after: int
+    key_before: str
+    key_after: str
     material_before: str
     material_after: str
-    old_canary_material: str | None
-    new_canary_material: str | None
-    check_value_before: str
-    check_value_after: str
-    kms_matches_hsm: bool
+    old_ciphertext_material: str | None
+    new_ciphertext_material: str | None
 
     @property
     def ok(self) -> bool:
+        changed = self.material_after != self.material_before
         return (
-            self.material_before != self.material_after
-            and self.old_canary_material == self.material_before
-            and self.new_canary_material == self.material_after
-            and self.kms_matches_hsm
+            changed
+            and self.old_ciphertext_material == self.material_before
+            and (self.new_ciphertext_material == self.material_after)
         )
 
 
+@dataclass(frozen=True)
+class DemoReport:
+    keys: list[KeyStory]
+    plan_summary: str
+    checkov_summary: str
+    second_apply: str
+
+
 def write_secret(path: Path) -> str:
-    """A fresh random PIN in a file only root can read."""
+    """A fresh random secret in a file only its owner can read."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(8)
+    value = secrets.token_hex(12)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
-
-
-def prepare_token(work_dir: Path):
-    """A fresh SoftHSM2 token under work_dir/hsm; returns (token, pin file)."""
-    from byok.hsm.softhsm import SoftHsmToken
-
-    hsm_dir = work_dir / "hsm"
-    shutil.rmtree(hsm_dir, ignore_errors=True)
-    pin_file = hsm_dir / "user-pin"
-    user_pin = write_secret(pin_file)
-    so_pin = write_secret(hsm_dir / "so-pin")
-    token = SoftHsmToken.create(hsm_dir, label=DEMO_TOKEN, user_pin=user_pin, so_pin=so_pin)
-    return token, pin_file
 
 
 def use_local_credentials() -> None:
@@ -77,60 +84,134 @@ def use_local_credentials() -> None:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": DEMO_REGION,
+        "AWS_REGION": DEMO_REGION,
     }.items():
         os.environ[name] = value
     os.environ.pop("AWS_PROFILE", None)
 
 
-def rotate_one(importer: MaterialImporter, kms: KmsClient, alias: str, check_value) -> KeyResult:
-    """Create, import, encrypt a canary, rotate in place, and check both canaries."""
-    key = kms.create_external_key(f"byok demo {alias}", tags={"byok:key": alias})
-    kms.create_alias(f"alias/{alias}", key.key_id)
-    first = importer.execute(importer.plan(f"alias/{alias}"), valid_to=None)
-    old_canary = make_canary(kms, f"alias/{alias}", "before-rotation")
-    second = importer.execute(importer.plan(f"alias/{alias}", rotate=True), valid_to=None)
-    new_canary = make_canary(kms, f"alias/{alias}", "after-rotation")
-    return KeyResult(
-        alias=alias,
-        key_id=key.key_id,
-        material_before=first.material_id,
-        material_after=second.material_id,
-        old_canary_material=verify_canary(kms, old_canary),
-        new_canary_material=verify_canary(kms, new_canary),
-        check_value_before=first.check_value,
-        check_value_after=second.check_value,
-        kms_matches_hsm=(
-            check_value(key.key_id, first.material_id) == first.check_value
-            and check_value(key.key_id, second.material_id) == second.check_value
-        ),
+def prepare_token(work_dir: Path) -> Path:
+    """A fresh SoftHSM2 token under work_dir/hsm; returns the PIN file."""
+    from byok.hsm.softhsm import SoftHsmToken
+
+    hsm_dir = work_dir / "hsm"
+    shutil.rmtree(hsm_dir, ignore_errors=True)
+    pin_file = hsm_dir / "user-pin"
+    SoftHsmToken.create(
+        hsm_dir, label=DEMO_TOKEN, user_pin=write_secret(pin_file), so_pin=write_secret(hsm_dir / "so-pin")
     )
+    return pin_file
 
 
-def run_demo(work_dir: Path, on_key: Callable[[str], None] = lambda alias: None) -> tuple[list[KeyResult], str]:
-    """Run the whole demo; returns one result per key and the wrapping algorithm's explanation."""
-    from moto.core import DEFAULT_ACCOUNT_ID
+def copy_estate(source: Path, target: Path) -> Path:
+    """A throw-away checkout of the estate: the demo's tfvars changes and state never touch the repo."""
+    shutil.rmtree(target, ignore_errors=True)
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "byok.tfplan*", "local-endpoint.auto.tfvars")
+    for name in ("terraform", "modules"):
+        shutil.copytree(source / name, target / name, ignore=ignore, symlinks=True)
+    shutil.copy(source / "byok.toml", target / "byok.toml")
+    return target
 
-    from byok.hsm.pkcs11 import Pkcs11Hsm
-    from byok.sandbox.introspection import check_value
-    from byok.sandbox.server import LocalEndpoint
 
-    def imported_check_value(key_id: str, material_id: str) -> str:
-        return check_value(DEFAULT_ACCOUNT_ID, DEMO_REGION, key_id, material_id)
+def run_cli(say: Say, *args: str) -> None:
+    say(f"$ byok {' '.join(args)}")
+    code = byok_cli(list(args))
+    if code != 0:
+        raise ByokError(f"`byok {' '.join(args)}` exited {code}", "see its error line above")
 
-    work_dir.mkdir(parents=True, exist_ok=True)
-    use_local_credentials()
-    token, pin_file = prepare_token(work_dir)
-    os.environ["BYOK_HSM_PIN_FILE"] = str(pin_file)
-    settings = HsmSettings(module=os.environ.get("BYOK_PKCS11_MODULE", DEFAULT_PKCS11_MODULE), token_label=DEMO_TOKEN)
-    results: list[KeyResult] = []
-    with LocalEndpoint() as endpoint:
-        kms = KmsClient(AwsSettings(endpoint_url=endpoint.url, region=DEMO_REGION))
-        with Pkcs11Hsm.open(settings, pin_file.read_text()) as hsm:
-            choice = hsm.choose_algorithm()
-            importer = MaterialImporter(hsm, kms, choice, settings.wrapping_key_spec)
-            for environment in ENVIRONMENTS:
-                for service in SERVICES:
-                    alias = f"{environment}-{service}"
-                    on_key(alias)
-                    results.append(rotate_one(importer, kms, alias, imported_check_value))
-    return results, f"{choice.algorithm.value} ({choice.reason})"
+
+class GitOpsDemo:
+    def __init__(self, work_dir: Path, repo: Path, say: Say) -> None:
+        self.work_dir = work_dir.resolve()
+        self.repo = repo.resolve()
+        self.say = say
+
+    def run(self) -> DemoReport:
+        from byok.sandbox.server import LocalEndpoint
+
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        use_local_credentials()
+        pin_file = prepare_token(self.work_dir)
+        estate = copy_estate(self.repo, self.work_dir / "estate")
+        os.environ.update(
+            BYOK_HSM_PIN_FILE=str(pin_file),
+            BYOK_TOKEN_LABEL=DEMO_TOKEN,
+            BYOK_CONFIG=str(estate / "byok.toml"),
+            TF_VAR_database_password=write_secret(self.work_dir / "database-password"),
+        )
+        os.environ.pop("BYOK_HSM_PIN", None)
+        with LocalEndpoint() as endpoint:
+            os.environ["BYOK_AWS_ENDPOINT"] = endpoint.url
+            self.say(f"local AWS endpoint {endpoint.url}; SoftHSM2 token '{DEMO_TOKEN}'; estate copy {estate}")
+            policy = load_policy(estate / "byok.toml")
+            workspace = Workspace(policy.terraform_dir, engine_from_env(), endpoint.url, refresh=False)
+            kms = KmsClient(AwsSettings(endpoint.url, DEMO_REGION))
+            return self._story(workspace, kms, policy.tfvars_path(ROTATED))
+
+    def _story(self, workspace: Workspace, kms: KmsClient, tfvars: Path) -> DemoReport:
+        say = self.say
+        say(
+            "1. terraform apply: external keys, aliases, key policies and the bound S3, RDS, DynamoDB, EBS, SQS "
+            "and Secrets Manager resources of dev, int and prod (in parallel)"
+        )
+        with ThreadPoolExecutor(max_workers=len(ENVIRONMENTS)) as pool:
+            for environment, planned in zip(ENVIRONMENTS, pool.map(workspace.apply, ENVIRONMENTS), strict=True):
+                say(f"   {environment}: {planned.plan.add} resources created")
+        say("2. first material for every key: generated in the HSM, wrapped there, imported")
+        for environment in ENVIRONMENTS:
+            run_cli(say, "rotate", "apply", "--env", environment, "--override-window")
+        before = read_tfvars(tfvars)
+        ciphertexts = {key.name: make_canary(kms, f"alias/{key.alias}", "data written before") for key in before.keys}
+        say("3. the rotation PR for dev")
+        run_cli(say, "rotate", "propose", "--env", ROTATED, *(arg for k in before.keys for arg in ("--key", k.name)))
+        say("4. CI on the PR: terraform plan, Checkov with the byok policies on the plan, no data store replaced")
+        planned = workspace.plan(ROTATED)
+        plan_summary = f"{planned.plan.add} to add, {planned.plan.change} to change, {planned.plan.remove} to destroy"
+        say(f"   plan: {plan_summary}")
+        checkov_summary = self._policy_check(planned.plan_json_path)
+        say(f"   checkov: {checkov_summary}")
+        say("5. merged: terraform apply creates the next generation's keys (alias swap)")
+        workspace.apply(ROTATED)
+        say("6. on the HSM runner")
+        run_cli(say, "rotate", "apply", "--env", ROTATED, "--override-window")
+        say("7. the follow-up apply moves alias/<name> of alias-swap keys to the new generation")
+        workspace.apply(ROTATED)
+        say("8. running the apply again changes nothing")
+        second = read_tfvars(tfvars).key(before.keys[0].name)
+        run_cli(say, "rotate", "apply", "--env", ROTATED, "--override-window")
+        after = read_tfvars(tfvars)
+        unchanged = "idempotent" if after.key(second.name) == second else "CHANGED"
+        return DemoReport(self._stories(kms, before, after, ciphertexts), plan_summary, checkov_summary, unchanged)
+
+    def _policy_check(self, plan_json: Path) -> str:
+        from byok.checkov import BYOK_CHECKS, Framework, run_checkov
+
+        result = run_checkov([plan_json], framework=Framework.TERRAFORM_PLAN, checks=BYOK_CHECKS)
+        if result.failed:
+            failures = ", ".join(f"{r.check_id} {r.resource}" for r in result.failed)
+            raise ByokError(f"the byok policies fail on the plan: {failures}", "the PR would be blocked")
+        return f"{len(result.passed)} passed, 0 failed"
+
+    def _stories(
+        self, kms: KmsClient, before: EnvironmentState, after: EnvironmentState, ciphertexts: dict[str, Canary]
+    ) -> list[KeyStory]:
+        stories = []
+        for old in before.keys:
+            new = after.key(old.name)
+            current = kms.describe(f"alias/{new.alias}")
+            fresh = make_canary(kms, f"alias/{new.alias}", "data written after")
+            stories.append(
+                KeyStory(
+                    name=old.name,
+                    strategy=old.strategy.value,
+                    generation_before=old.active.number,
+                    generation_after=new.active.number,
+                    key_before=ciphertexts[old.name].key_arn.rsplit("/", 1)[-1],
+                    key_after=current.key_id,
+                    material_before=old.active.material_id,
+                    material_after=new.active.material_id,
+                    old_ciphertext_material=verify_canary(kms, ciphertexts[old.name]),
+                    new_ciphertext_material=verify_canary(kms, fresh),
+                )
+            )
+        return stories

@@ -30,6 +30,7 @@ from byok.model import (
 _DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+) kcv:(?P<kcv>[0-9a-f]+)$")
 
 Progress = Callable[[str], None]
+Done = Callable[[str, dict[str, object]], None]  # (step, facts): what the audit journal records
 
 
 def material_description(material: HsmMaterial) -> str:
@@ -128,11 +129,14 @@ class MaterialImporter:
         *,
         valid_to: datetime | None,
         progress: Progress = lambda step: None,
+        done: Done = lambda step, facts: None,
     ) -> ImportOutcome:
         key = plan.key
+        algorithm = plan.algorithm.algorithm.value
         if plan.generate:
             progress("generate")
             hsm_material = self.hsm.generate_material(plan.label)
+            done("generate", {"check_value": hsm_material.check_value, "detail": f"HSM object {plan.label}"})
         else:
             hsm_material = self.hsm.find_material(plan.label)
             if hsm_material is None:
@@ -144,8 +148,10 @@ class MaterialImporter:
         if plan.import_needed:
             progress("get-parameters")
             params = self.kms.get_import_parameters(key.arn, plan.algorithm.algorithm, self.wrapping_key_spec)
+            done("get-parameters", {"algorithm": algorithm, "detail": f"wrapping key {self.wrapping_key_spec.value}"})
             progress("wrap")
             wrapped = self.hsm.wrap(plan.label, params.public_key_der, plan.algorithm.algorithm)
+            done("wrap", {"algorithm": algorithm, "check_value": hsm_material.check_value})
             progress("import")
             material_id = self.kms.import_material(
                 params,
@@ -154,9 +160,13 @@ class MaterialImporter:
                 valid_to=valid_to,
                 description=material_description(hsm_material),
             )
+            expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
+            facts = {"material_id": material_id, "check_value": hsm_material.check_value, "algorithm": algorithm}
+            done("import", {**facts, "detail": f"expires {expiry}"})
         if plan.rotate:
             progress("rotate")
             self.kms.rotate_on_demand(key.arn)
+            done("rotate", {"material_id": material_id, "check_value": hsm_material.check_value})
         state = self._state_of(key, material_id)
         return ImportOutcome(
             key_arn=key.arn,

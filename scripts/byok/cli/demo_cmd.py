@@ -1,4 +1,4 @@
-"""``byok demo``: the rotation story on the embedded default, with a summary table."""
+"""``byok demo``: the GitOps rotation story on the embedded default, ending with a before/after table."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from byok.cli.options import emit, output_option
-from byok.demo import ENVIRONMENTS, SERVICES, run_demo
 from byok.errors import ByokError
 from byok.output import Listing
 
@@ -21,47 +18,42 @@ from byok.output import Listing
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".work/demo"),
     show_default=True,
-    help="Where the SoftHSM2 token and its PIN files live (recreated on each run).",
+    help="SoftHSM2 token, secrets (0600 files) and the estate copy; recreated on each run.",
+)
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The checkout whose terraform/, modules/ and byok.toml the demo copies.",
 )
 @output_option
-def demo(work_dir: Path, output_format: str) -> None:
-    """Create keys, import HSM material, rotate in place, and prove old ciphertexts still decrypt."""
+def demo(work_dir: Path, repo: Path, output_format: str) -> None:
+    """Apply the estate with Terraform, propose, check, merge, rotate both strategies, and prove nothing broke."""
+    from byok.demo import GitOpsDemo
+
     started = time.monotonic()
-    total = len(ENVIRONMENTS) * len(SERVICES)
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("rotating", total=total)
-
-        def advance(alias: str) -> None:
-            progress.update(task, description=f"rotating {alias}", completed=len(seen))
-            seen.append(alias)
-
-        seen: list[str] = []
-        results, algorithm = run_demo(work_dir, on_key=advance)
-        progress.update(task, completed=total, description="rotated")
+    report = GitOpsDemo(work_dir, repo, say=lambda line: click.echo(line, err=True)).run()
     rows = [
         {
-            "alias": f"alias/{r.alias}",
-            "material before": r.material_before[:12],
-            "material after": r.material_after[:12],
-            "kcv before -> after": f"{r.check_value_before} -> {r.check_value_after}",
-            "old canary decrypts with": (r.old_canary_material or "?")[:12],
-            "new ciphertext uses": (r.new_canary_material or "?")[:12],
-            "KMS material = HSM material": "yes" if r.kms_matches_hsm else "NO",
-            "result": "ok" if r.ok else "FAILED",
+            "key": f"dev/{story.name}",
+            "strategy": story.strategy,
+            "generation": f"g{story.generation_before} -> g{story.generation_after}",
+            "key id": story.key_before[:8]
+            + (" (same)" if story.key_after == story.key_before else f" -> {story.key_after[:8]}"),
+            "material": f"{story.material_before[:8]} -> {story.material_after[:8]}",
+            "old data decrypts with": (story.old_ciphertext_material or "?")[:8],
+            "new data uses": (story.new_ciphertext_material or "?")[:8],
+            "result": "ok" if story.ok else "FAILED",
         }
-        for r in results
+        for story in report.keys
     ]
     notes = [
-        f"wrapping algorithm: {algorithm}",
-        f"{sum(r.ok for r in results)}/{len(results)} keys rotated in place in {time.monotonic() - started:.1f} s",
+        f"PR plan: {report.plan_summary}; byok policies on the plan: {report.checkov_summary}",
+        f"second `rotate apply`: {report.second_apply}",
+        f"{sum(s.ok for s in report.keys)}/{len(report.keys)} keys rotated and verified in "
+        f"{time.monotonic() - started:.0f} s",
     ]
-    emit(Listing("byok demo: in-place rotation", list(rows[0]), rows, notes), output_format)
-    if not all(r.ok for r in results):
-        raise ByokError("the demo found a key whose rotation did not verify", "see the table above")
+    emit(Listing("byok demo: dev rotated by pull request", list(rows[0]), rows, notes), output_format)
+    if not all(story.ok for story in report.keys) or report.second_apply != "idempotent":
+        raise ByokError("the demo found a rotation that did not verify", "see the table above")

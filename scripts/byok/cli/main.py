@@ -1,6 +1,8 @@
 """Entry point: one group, subcommands per job, and one place that turns errors into exit codes.
 
-Exit codes CI can use: 0 ok, 1 generic failure, 2 usage, 3 configuration, 4 HSM, 5 KMS,
+Exit codes CI can use: 0 ok, 1 generic failure (or findings at/above --fail-on), 2 usage, 3 configuration,
+4 HSM, 5 KMS, 6 blocked (maintenance window, environment order, a lock held, Terraform or Checkov failed),
+7 audit journal tampered, 8 audit journal not writable, 9 injected fault (tests only),
 70 internal error (a bug: rerun with BYOK_DEBUG=1 for the traceback).
 """
 
@@ -12,6 +14,7 @@ import sys
 import click
 
 from byok import __version__
+from byok.cli.audit_cmd import audit
 from byok.cli.hsm_cmd import hsm
 from byok.cli.inventory_cmd import inventory
 from byok.cli.material_cmd import material
@@ -33,13 +36,16 @@ cli.add_command(material)
 cli.add_command(sandbox)
 cli.add_command(rotate)
 cli.add_command(inventory)
+cli.add_command(audit)
 
 
 def _register_optional_commands() -> None:
     """Commands whose modules pull heavier dependencies are added lazily to keep --help fast."""
     from byok.cli.demo_cmd import demo
+    from byok.cli.terraform_cmd import terraform
 
     cli.add_command(demo)
+    cli.add_command(terraform)
 
 
 def main(argv: list[str] | None = None) -> int:

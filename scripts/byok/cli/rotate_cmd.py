@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from byok.audit.journal import Journal, journal_path
+from byok.audit.lock import lock_environment
 from byok.cli.options import (
     aws_options,
     emit,
@@ -28,6 +30,7 @@ from byok.render import read_tfvars, render_tfvars
 from byok.render.pr import render_pr_description
 from byok.rotation.apply import RotationRunner, pending_rotations
 from byok.rotation.canaries import CanaryStore, write_atomically
+from byok.rotation.journaling import RunJournal
 from byok.rotation.planner import EnvironmentBlocked, next_due, propose
 
 
@@ -96,6 +99,32 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run) -
     click.echo(f"proposed {names}; wrote {tfvars} and {description}")
 
 
+def _apply_all(runner: RotationRunner, state: EnvironmentState, rotations, tfvars: Path, journal: RunJournal):
+    rows = []
+    with click.progressbar(
+        rotations, label="rotating", file=sys.stderr, item_show_func=lambda r: r.key if r else ""
+    ) as bar:
+        for rotation in bar:
+            state, result = runner.rotate(state, rotation)
+            hit(f"{rotation.key}:record")
+            write_atomically(tfvars, render_tfvars(state))  # record each key as soon as it is done
+            journal.steps(result.outcome.key_arn, rotation.generation)(
+                "record", {"material_id": result.outcome.material_id, "detail": f"recorded in {tfvars.name}"}
+            )
+            hit(f"{rotation.key}:recorded")
+            rows.append(
+                {
+                    "key": rotation.key,
+                    "strategy": rotation.strategy.value,
+                    "generation": rotation.generation,
+                    "material id": result.outcome.material_id,
+                    "check value": result.outcome.check_value,
+                    "canaries": f"{result.canaries_checked} ok",
+                }
+            )
+    return rows
+
+
 def _in_flight(names: tuple[str, ...]) -> str:
     return f" (in flight: {', '.join(names)})" if names else ""
 
@@ -104,6 +133,7 @@ def _in_flight(names: tuple[str, ...]) -> str:
 @env_option
 @config_option
 @click.option("--override-window", is_flag=True, help="Run outside the maintenance window (say why in the PR).")
+@click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another run's lock.")
 @click.option("--dry-run", is_flag=True, help="Show each key's steps, decided from the real HSM and KMS state.")
 @hsm_options
 @aws_options
@@ -112,6 +142,7 @@ def apply_cmd(
     environment,
     config_path,
     override_window,
+    wait,
     dry_run,
     pkcs11_module,
     token_label,
@@ -131,9 +162,7 @@ def apply_cmd(
             f"the next window opens {opening.isoformat(timespec='minutes')}; or pass --override-window",
         )
     tfvars = policy.tfvars_path(environment)
-    state = read_tfvars(tfvars)
-    rotations = pending_rotations(state)
-    if not rotations:
+    if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
     settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
@@ -141,8 +170,8 @@ def apply_cmd(
     with open_hsm(settings) as token:
         choice = token.choose_algorithm(settings.forced_algorithm)
         importer = MaterialImporter(token, kms, choice, settings.wrapping_key_spec)
-        runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
         if dry_run:
+            runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
             rows = [
                 {
                     "key": rotation.key,
@@ -150,33 +179,22 @@ def apply_cmd(
                     "target": rotation.target,
                     "steps": ", ".join([*runner.plan(rotation).steps, "verify", "record"]),
                 }
-                for rotation in rotations
+                for rotation in pending_rotations(read_tfvars(tfvars))
             ]
             notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})"]
             emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, notes), output_format)
             return
-        rows = []
-        with click.progressbar(
-            rotations,
-            label=f"rotating {environment}",
-            file=sys.stderr,
-            item_show_func=lambda r: r.key if r else "",
-        ) as bar:
-            for rotation in bar:
-                state, result = runner.rotate(state, rotation)
-                hit(f"{rotation.key}:record")
-                write_atomically(tfvars, render_tfvars(state))  # record each key as soon as it is done
-                hit(f"{rotation.key}:recorded")
-                rows.append(
-                    {
-                        "key": rotation.key,
-                        "strategy": rotation.strategy.value,
-                        "generation": rotation.generation,
-                        "material id": result.outcome.material_id,
-                        "check value": result.outcome.check_value,
-                        "canaries": f"{result.canaries_checked} ok",
-                    }
-                )
+        journal = RunJournal(Journal.open(journal_path(policy.state_dir)), "rotate apply", environment)
+        with lock_environment(policy.state_dir, environment, journal.journal.run_id, wait) as held, journal.run():
+            for holder in held.recovered:
+                journal.journal.append("lock-recovered", environment=environment, detail=holder.describe()[:400])
+            state = read_tfvars(tfvars)  # again, under the lock: another run may have finished meanwhile
+            runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir), journal)
+            rows = _apply_all(runner, state, pending_rotations(state), tfvars, journal)
+    if not rows:
+        click.echo(f"nothing to apply in {environment}: another run finished it")
+        return
+    click.echo(f"journal head: {journal.journal.head().hash}", err=True)
     emit(
         Listing(
             f"rotate apply {environment}",

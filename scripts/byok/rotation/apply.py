@@ -16,10 +16,11 @@ from byok.canary import CanaryFailed, make_canary, verify_canary
 from byok.errors import KeyWrongState
 from byok.estate import EnvironmentState, GenerationState, ManagedKey
 from byok.failpoints import hit
-from byok.importer import ImportOutcome, ImportPlan, MaterialImporter
+from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter
 from byok.kms.client import KmsClient
-from byok.model import KeyState, Strategy
+from byok.model import KeyState, KmsKey, Strategy
 from byok.rotation.canaries import CanaryStore
+from byok.rotation.journaling import RunJournal
 
 Progress = Callable[[str, str], None]  # (key name, step)
 
@@ -70,13 +71,23 @@ def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
 
 
 class RotationRunner:
-    def __init__(self, importer: MaterialImporter, kms: KmsClient, canaries: CanaryStore) -> None:
+    def __init__(
+        self,
+        importer: MaterialImporter,
+        kms: KmsClient,
+        canaries: CanaryStore,
+        journal: RunJournal | None = None,
+    ) -> None:
         self.importer = importer
         self.kms = kms
         self.canaries = canaries
+        self.journal = journal
 
     def rotate(
-        self, state: EnvironmentState, rotation: KeyRotation, progress: Progress = lambda key, step: None
+        self,
+        state: EnvironmentState,
+        rotation: KeyRotation,
+        progress: Progress = lambda key, step: None,
     ) -> tuple[EnvironmentState, RotationResult]:
         key = state.key(rotation.key)
 
@@ -84,22 +95,31 @@ class RotationRunner:
             hit(f"{key.name}:{name}")
             progress(key.name, name)
 
-        before = self._canaries_before(state.environment, key, rotation, step)
-        plan = self.plan(rotation)
-        outcome = self.importer.execute(plan, valid_to=None, progress=step)
+        target = self.kms.describe(rotation.target)
+        done = self.journal.steps(target.arn, rotation.generation) if self.journal else _not_journaled
+        before = self._canaries_before(state.environment, key, rotation, step, done)
+        plan = self._plan(rotation, target)
+        outcome = self.importer.execute(plan, valid_to=None, progress=step, done=done)
         step("verify")
-        checked = self._verify(rotation, outcome, before)
+        try:
+            checked = self._verify(rotation, outcome, before)
+        except CanaryFailed as failed:
+            done("verify", {"material_id": outcome.material_id, "result": "failed", "detail": failed.cause[:200]})
+            raise
+        done("verify", {"material_id": outcome.material_id, "detail": f"{checked} canaries decrypt"})
         return state.with_key(_promote(key, rotation.generation, outcome)), RotationResult(rotation, outcome, checked)
 
     def plan(self, rotation: KeyRotation) -> ImportPlan:
         """What importing this generation would do, decided from the real HSM and KMS state."""
-        target = self.kms.describe(rotation.target)
+        return self._plan(rotation, self.kms.describe(rotation.target))
+
+    def _plan(self, rotation: KeyRotation, target: KmsKey) -> ImportPlan:
         return self.importer.plan(
             target.arn, label=rotation.label(target.key_id), rotate=rotation.strategy == Strategy.IN_PLACE
         )
 
     def _canaries_before(
-        self, environment: str, key: ManagedKey, rotation: KeyRotation, step: Callable[[str], None]
+        self, environment: str, key: ManagedKey, rotation: KeyRotation, step: Callable[[str], None], done: Done
     ) -> list:
         """Encrypt canaries under the current generation once; a resumed run reuses them."""
         stored = self.canaries.load(environment, key.name, rotation.generation)
@@ -114,6 +134,7 @@ class RotationRunner:
         step("canary")
         canary = make_canary(self.kms, current, f"{environment}/{key.name}/before-g{rotation.generation}")
         self.canaries.save(environment, key.name, rotation.generation, [canary])
+        done("canary", {"material_id": canary.material_id, "detail": f"canary under {current}"})
         return [canary]
 
     def _verify(self, rotation: KeyRotation, outcome: ImportOutcome, before: list) -> int:
@@ -133,6 +154,10 @@ class RotationRunner:
             )
         verify_canary(self.kms, fresh)
         return len(before) + 1
+
+
+def _not_journaled(step: str, facts: dict[str, object]) -> None:
+    """Library callers (tests, benchmarks) may run without a journal; the CLI always has one."""
 
 
 def _promote(key: ManagedKey, number: int, outcome: ImportOutcome) -> ManagedKey:

@@ -1,0 +1,159 @@
+"""Facts from the live accounts: every registered collector, in every account and region, concurrently.
+
+Speed comes from doing no more than a bare script would: one boto3 client per account, region and service,
+built up front (building clients is slow and a session is not thread-safe) and shared by all threads
+(clients are); one listing per collector and region; at most one describe call per resource; and a bounded
+pool sized to the HTTP connection pool. Adaptive retries absorb throttling. A failed call becomes a gap
+fact, so one denied service never hides the rest of the estate, and never passes silently either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
+from typing import Any, NamedTuple
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from byok.drift.collectors import Collector, Page, Scope, load
+from byok.drift.facts import Fact, GapFact
+from byok.drift.findings import Resource
+from byok.errors import ConfigError
+
+DEFAULT_WORKERS = 16
+Job = Callable[[], Page | Iterable[Fact]]
+
+
+def client_config(workers: int, endpoint_url: str | None = None) -> Config:
+    """Adaptive retries, a connection per worker, and path-style S3 for a local endpoint (no bucket DNS)."""
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": 8},
+        max_pool_connections=workers,
+        connect_timeout=10,
+        read_timeout=60,
+        s3={"addressing_style": "path"} if endpoint_url else None,
+    )
+
+
+class LiveSource:
+    name = "live"
+
+    def __init__(
+        self,
+        regions: Sequence[str],
+        accounts: Sequence[str] = (),
+        role_name: str | None = None,
+        endpoint_url: str | None = None,
+        workers: int = DEFAULT_WORKERS,
+        collectors: Sequence[str] | None = None,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        if not regions:
+            raise ConfigError("no region to scan", "pass --regions or list regions in byok.toml")
+        registry = load()
+        unknown = sorted(set(collectors or ()) - set(registry))
+        if unknown:
+            raise ConfigError(f"unknown collector(s) {unknown}", f"choose from: {', '.join(sorted(registry))}")
+        self.regions = tuple(regions)
+        self.accounts = tuple(accounts)
+        self.role_name = role_name
+        self.endpoint_url = endpoint_url
+        self.workers = workers
+        self.collectors = [registry[name]() for name in (collectors or sorted(registry))]
+        self.session = session or boto3.session.Session()
+        self.config = client_config(workers, endpoint_url)
+
+    def credentials(self) -> dict[str, dict[str, str]]:
+        """Account -> client credentials: none for the caller's own account, assumed-role ones for others.
+
+        Clients of every account come from the one session, with credentials per client, so each service
+        model is loaded once for the whole scan instead of once per account.
+        """
+        sts = self.session.client(
+            "sts", region_name=self.regions[0], endpoint_url=self.endpoint_url, config=self.config
+        )
+        own = sts.get_caller_identity()["Account"]
+        credentials: dict[str, dict[str, str]] = {}
+        for account in self.accounts or (own,):
+            if account == own and not self.role_name:
+                credentials[account] = {}
+            elif not self.role_name:
+                raise ConfigError(f"account {account} is not the caller's ({own})", "pass --role-name to assume a role")
+            else:
+                credentials[account] = self._assume(sts, account)
+        return credentials
+
+    def _assume(self, sts: Any, account: str) -> dict[str, str]:
+        role = f"arn:aws:iam::{account}:role/{self.role_name}"
+        try:
+            assumed = sts.assume_role(RoleArn=role, RoleSessionName="byok-drift")["Credentials"]
+        except ClientError as exc:
+            raise ConfigError(f"cannot assume {role}: {exc}", "check the role's trust policy") from None
+        return {
+            "aws_access_key_id": assumed["AccessKeyId"],
+            "aws_secret_access_key": assumed["SecretAccessKey"],
+            "aws_session_token": assumed["SessionToken"],
+        }
+
+    def listings(self) -> list[Listing]:
+        """One listing per collector, account and region (once per account for global services)."""
+        jobs = []
+        for account, credentials in self.credentials().items():
+            clients: dict[tuple[str, str], Any] = {}
+            for region in self.regions:
+                for collector in self.collectors:
+                    if collector.global_service and region != self.regions[0]:
+                        continue
+                    slot = (collector.service, region)
+                    if slot not in clients:
+                        clients[slot] = self.session.client(
+                            collector.service,
+                            region_name=region,
+                            endpoint_url=self.endpoint_url,
+                            config=self.config,
+                            **credentials,
+                        )
+                    jobs.append(Listing(collector, clients[slot], Scope(account, region)))
+        return jobs
+
+    def facts(self) -> Iterator[Fact]:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="byok-drift") as pool:
+            running: dict[Future, Listing] = {}
+
+            def submit(listing: Listing, call: Job) -> None:
+                running[pool.submit(_guarded, listing, call)] = listing
+
+            for listing in self.listings():
+                submit(listing, partial(listing.collector.list, listing.client, listing.scope))
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    listing = running.pop(future)
+                    result = future.result()
+                    if not isinstance(result, Page):
+                        yield from result
+                        continue
+                    yield from result.facts
+                    for item in result.pending:
+                        submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
+
+
+class Listing(NamedTuple):
+    collector: Collector
+    client: Any
+    scope: Scope
+
+
+def _guarded(listing: Listing, job: Job) -> Page | list[Fact]:
+    """Run a collector call in a worker; a failure becomes a gap fact instead of ending the scan."""
+    try:
+        result = job()
+        return result if isinstance(result, Page) else list(result)
+    except (ClientError, BotoCoreError) as exc:
+        scope = listing.scope
+        where = f"{scope.account}/{scope.region}/{listing.collector.name}"
+        resource = Resource(listing.collector.resource_type, where, scope.account, scope.region)
+        return [GapFact(resource, f"{where}: {exc}")]

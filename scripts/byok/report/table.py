@@ -1,0 +1,27 @@
+"""Terminal table (rich) of findings, worst first, through the same renderer as every listing."""
+
+from __future__ import annotations
+
+from byok.drift.engine import DriftResult
+from byok.output import table
+from byok.output.model import Listing
+from byok.report.options import ReportOptions, where
+from byok.report.summary import counts_line
+
+COLUMNS = ["severity", "rule", "resource", "key", "gen", "detail"]
+
+
+def render(result: DriftResult, options: ReportOptions) -> str:
+    rows: list[dict[str, object]] = [
+        {
+            "severity": f.severity.value,
+            "rule": f.rule_id,
+            "resource": where(f),
+            "key": f.key,
+            "gen": f.generation,
+            "detail": f.detail,
+        }
+        for f in result.findings
+    ]
+    title = f"byok drift ({', '.join(result.sources)})"
+    return table.render(Listing(title, COLUMNS, rows, [counts_line(result, options)]))
