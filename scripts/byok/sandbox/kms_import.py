@@ -16,7 +16,7 @@ from moto.kms import models as kms_models
 from moto.kms import responses as kms_responses
 
 from byok.model import KeyState
-from byok.sandbox import clock, kms_api, symmetric
+from byok.sandbox import clock, kms_api, symmetric, usage
 from byok.sandbox.faults import fault
 from byok.sandbox.keys import (
     ENABLED_PROPERTY,
@@ -156,6 +156,7 @@ def _patch_responses(response: Any) -> None:
     response.import_key_material = kms_api.import_key_material
     response.delete_imported_key_material = kms_api.delete_imported_key_material
     response.list_key_rotations = kms_api.list_key_rotations
+    response.get_key_last_usage = usage.get_key_last_usage
     response.decrypt = kms_api.with_material_ids(response.decrypt, kms_api.decrypt_fields)
     response.generate_data_key = kms_api.with_material_ids(response.generate_data_key, kms_api.data_key_fields)
     response.re_encrypt = kms_api.with_material_ids(response.re_encrypt, kms_api.re_encrypt_fields)

@@ -17,7 +17,7 @@ from moto.kms.exceptions import (
     ValidationException,
 )
 
-from byok.sandbox import ciphertext
+from byok.sandbox import ciphertext, usage
 from byok.sandbox.keys import ensure_usable, materials_of
 from byok.sandbox.materials import KeyMaterials
 
@@ -40,7 +40,9 @@ def encrypt(master_keys: dict[str, Any], key_id: str, plaintext: bytes, encrypti
         raise ValidationException(f"Plaintext must be 1 to {_MAX_PLAINTEXT} bytes long.")
     current = _usable_materials(key).current()
     assert current is not None and current.secret is not None  # an Enabled key has its current material
-    return ciphertext.seal(key.id, current.material_id, current.secret, plaintext, encryption_context)
+    sealed = ciphertext.seal(key.id, current.material_id, current.secret, plaintext, encryption_context)
+    usage.record(key, "Encrypt")
+    return sealed
 
 
 def decrypt(
@@ -57,9 +59,11 @@ def decrypt(
     if secret is None:
         raise InvalidCiphertextException()
     try:
-        return ciphertext.open_sealed(sealed, secret, encryption_context), key.id
+        plaintext = ciphertext.open_sealed(sealed, secret, encryption_context)
     except ciphertext.MalformedCiphertext as exc:
         raise InvalidCiphertextException() from exc
+    usage.record(key, "Decrypt")
+    return plaintext, key.id
 
 
 def material_id_in(blob: bytes) -> str:
