@@ -38,6 +38,7 @@ EVENTS = frozenset(
         "tfvars-updated",
         "material-renewed",
         "material-deleted",
+        "hsm-material-destroyed",
         "deletion-scheduled",
         "lock-recovered",
         "journal-repaired",

@@ -42,10 +42,12 @@ cli.add_command(audit)
 def _register_optional_commands() -> None:
     """Commands whose modules pull heavier dependencies are added lazily to keep --help fast."""
     from byok.cli.demo_cmd import demo
+    from byok.cli.retire_cmd import retire
     from byok.cli.terraform_cmd import terraform
 
     cli.add_command(demo)
     cli.add_command(terraform)
+    cli.add_command(retire)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,6 +132,12 @@ class KmsClient:
         with self._call("DeleteImportedKeyMaterial", key):
             self._kms.delete_imported_key_material(**request)
 
+    def last_usage(self, key_id: str) -> tuple[str, datetime] | None:
+        """The last successful cryptographic use (GetKeyLastUsage), or None when none was recorded."""
+        with self._call("GetKeyLastUsage", key_id):
+            usage = self._kms.get_key_last_usage(KeyId=key_id).get("KeyLastUsage") or {}
+        return (usage["Operation"], usage["Timestamp"]) if usage.get("Timestamp") else None
+
     def list_materials(self, key: str) -> list[KeyMaterial]:
         """Every material of the key, current or not, including one pending rotation."""
         materials: list[KeyMaterial] = []

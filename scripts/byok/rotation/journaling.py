@@ -23,6 +23,8 @@ STEP_EVENTS = {
     "verify": "verified",
     "renew": "material-renewed",
     "record": "tfvars-updated",
+    "delete": "material-deleted",
+    "destroy": "hsm-material-destroyed",
 }
 _LONG_RUN = re.compile(r"[0-9a-fA-F]{32,}|[A-Za-z0-9+/]{43,}={0,2}")
 
