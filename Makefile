@@ -20,7 +20,7 @@ help:
 	@echo "make demo   run the rotation demo on the embedded default (installs what it needs)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make bench  run the benchmarks and write bench/results/*.md"
-	@echo "make lint   ruff + terraform fmt check"
+	@echo "make lint   ruff + terraform fmt check (through the embedded engine)"
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -51,7 +51,7 @@ checkov: $(CHECKOV_VENV)/.installed
 provider: $(STAMP)
 	$(VENV)/bin/python -m byok.terraform.provider install --dest $(PROVIDER_DIR)
 
-demo: setup provider
+demo: setup checkov provider
 	$(VENV)/bin/byok demo --work-dir $(WORK)/demo
 
 test: setup checkov provider
@@ -61,9 +61,10 @@ test: setup checkov provider
 bench: setup provider
 	$(VENV)/bin/python -m bench.run --out bench/results
 
-lint: setup
+lint: setup provider
 	$(VENV)/bin/ruff check scripts tests bench
 	$(VENV)/bin/ruff format --check scripts tests bench
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/terraform/test_tf_configs.py::test_modules_and_roots_are_fmt_clean
 
 clean:
 	rm -rf $(WORK) .pytest_cache
