@@ -6,6 +6,7 @@ plaintexts (random, non-secret test data) are the one exception, and they are no
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,7 +30,13 @@ from byok.model import (
     WrappingKeySpec,
 )
 
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10, read_timeout=60)
+DEFAULT_MAX_ATTEMPTS = 8
+
+
+def retry_config() -> Config:
+    """Adaptive retries (client-side rate limiting on throttling); AWS_MAX_ATTEMPTS overrides the count."""
+    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    return Config(retries={"mode": "adaptive", "max_attempts": attempts}, connect_timeout=10, read_timeout=60)
 
 
 class KmsClient:
@@ -38,7 +45,7 @@ class KmsClient:
         session = session or boto3.session.Session()
         self.region = settings.region
         self._kms = session.client(
-            "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=RETRY_CONFIG
+            "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=retry_config()
         )
 
     @contextmanager

@@ -14,9 +14,10 @@ from types import TracebackType
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from byok.sandbox import clock
+from byok.sandbox import clock, outages
 from byok.sandbox.admin import ClockRoute
 from byok.sandbox.kms_import import install
+from byok.sandbox.outages import OutageRoute
 from byok.sandbox.wrapping_keys import POOL
 
 
@@ -39,7 +40,7 @@ class LocalEndpoint:
         self._server.start()
         wsgi = self._server._server
         assert wsgi is not None  # start() returns only once the socket is bound
-        wsgi.app = ClockRoute(wsgi.app)
+        wsgi.app = OutageRoute(ClockRoute(wsgi.app))
         self.port = self._server.get_host_and_port()[1]
         self.url = f"http://{self._host}:{self.port}"
         return self
@@ -55,6 +56,7 @@ class LocalEndpoint:
         """Forget every resource of every service, and put the sandbox clock back to real time."""
         moto_api_backend.reset()
         clock.reset()
+        outages.clear()
 
 
 def serve(port: int = 0, host: str = "127.0.0.1") -> None:
