@@ -9,13 +9,19 @@ from datetime import date
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from byok.audit.journal import Journal
 from byok.config import AwsSettings
 from byok.estate import Binding, EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.hsm import Pkcs11Hsm
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
 from byok.model import Strategy
-from byok.render import render_tfvars
+from byok.render import read_tfvars, render_tfvars
+from byok.rotation.apply import RotationRunner, pending_rotations
+from byok.rotation.canaries import CanaryStore
+from byok.rotation.journaling import RunJournal
+from byok.rotation.planner import propose
+from byok.sandbox import clock
 from byok.sandbox.introspection import check_value
 from byok.sandbox.server import LocalEndpoint
 
@@ -99,3 +105,20 @@ def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer):
     monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     return tmp_path, s3_alias, rds_alias
+
+
+@pytest.fixture
+def rotated(estate, kms, importer):
+    """The estate after both keys rotated to g2 (alias swap's g2 key created as Terraform would)."""
+    root, s3_alias, rds_alias = estate
+    tfvars = root / "terraform" / "dev" / "byok.auto.tfvars"
+    state = propose(read_tfvars(tfvars), clock.now().date(), 30).after
+    g2 = kms.create_external_key(f"{rds_alias} g2")
+    kms.create_alias(f"alias/{rds_alias}-g2", g2.key_id)
+    journal = RunJournal(Journal.open(root / ".byok" / "journal.jsonl"), "test", "dev")
+    runner = RotationRunner(importer, kms, CanaryStore(root / ".byok"), journal)
+    for rotation in pending_rotations(state):
+        state, _ = runner.rotate(state, rotation)
+    tfvars.write_text(render_tfvars(state))
+    yield root, state, journal
+    clock.reset()

@@ -6,33 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from byok.audit.journal import Journal
 from byok.estate import GenerationState
 from byok.references import state_references
-from byok.render import read_tfvars, render_tfvars
 from byok.retire import Phase, Retirement, RetirementRefused, retired
-from byok.rotation.apply import RotationRunner, pending_rotations
-from byok.rotation.canaries import CanaryStore
-from byok.rotation.journaling import RunJournal
-from byok.rotation.planner import propose
 from byok.sandbox import clock
-
-
-@pytest.fixture
-def rotated(estate, kms, importer):
-    """The estate after both keys rotated to g2 (alias swap's g2 key created as Terraform would)."""
-    root, s3_alias, rds_alias = estate
-    tfvars = root / "terraform" / "dev" / "byok.auto.tfvars"
-    state = propose(read_tfvars(tfvars), clock.now().date(), 30).after
-    g2 = kms.create_external_key(f"{rds_alias} g2")
-    kms.create_alias(f"alias/{rds_alias}-g2", g2.key_id)
-    journal = RunJournal(Journal.open(root / ".byok" / "journal.jsonl"), "test", "dev")
-    runner = RotationRunner(importer, kms, CanaryStore(root / ".byok"), journal)
-    for rotation in pending_rotations(state):
-        state, _ = runner.rotate(state, rotation)
-    tfvars.write_text(render_tfvars(state))
-    yield root, state, journal
-    clock.reset()
 
 
 def retirement(kms, root, references=lambda key: [], now=None):

@@ -20,7 +20,7 @@ from byok.cli.options import (
     open_hsm,
     output_option,
 )
-from byok.errors import RotationBlocked
+from byok.errors import ByokError, RotationBlocked
 from byok.estate import EnvironmentState
 from byok.failpoints import hit
 from byok.importer import MaterialImporter
@@ -32,6 +32,11 @@ from byok.rotation.apply import RotationRunner, pending_rotations
 from byok.rotation.canaries import CanaryStore, write_atomically
 from byok.rotation.journaling import RunJournal
 from byok.rotation.planner import EnvironmentBlocked, next_due, propose
+from byok.rotation.verify import rolled_back, verify_environment
+
+
+class VerificationFailed(ByokError):
+    exit_code = 1
 
 
 def config_option(func):
@@ -204,6 +209,48 @@ def apply_cmd(
         ),
         output_format,
     )
+
+
+@rotate.command("verify")
+@env_option
+@config_option
+@click.option(
+    "--rollback", is_flag=True, help="Alias swap only: make the previous generation active again in the tfvars."
+)
+@aws_options
+@output_option
+def verify_cmd(environment, config_path, rollback, endpoint_url, region, output_format) -> None:
+    """After the cut-over: aliases on the active generation, current material recorded, every canary decrypts."""
+    policy = load_policy(config_path)
+    tfvars = policy.tfvars_path(environment)
+    state = read_tfvars(tfvars)
+    checks = verify_environment(state, kms_client(endpoint_url, region), CanaryStore(policy.state_dir))
+    rows = [
+        {
+            "key": check.key,
+            "strategy": check.strategy.value,
+            "active": f"g{check.generation}",
+            "canaries": check.canaries,
+            "result": "ok" if check.ok else "; ".join(check.problems),
+        }
+        for check in checks
+    ]
+    failed = [check for check in checks if not check.ok]
+    notes = []
+    if failed and rollback:
+        for check in failed:
+            state = rolled_back(state, check.key)
+        write_atomically(tfvars, render_tfvars(state))
+        notes.append(f"rolled back {', '.join(c.key for c in failed)} in {tfvars}: merge it and terraform apply")
+    emit(
+        Listing(f"rotate verify {environment}", ["key", "strategy", "active", "canaries", "result"], rows, notes),
+        output_format,
+    )
+    if failed:
+        raise VerificationFailed(
+            f"{len(failed)} key(s) in {environment} failed verification: {', '.join(c.key for c in failed)}",
+            "see the table; alias swap: --rollback; in place: fix forward",
+        )
 
 
 @rotate.command("status")

@@ -9,8 +9,9 @@ fact, so one denied service never hides the rest of the estate, and never passes
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -120,25 +121,28 @@ class LiveSource:
         return jobs
 
     def facts(self) -> Iterator[Fact]:
+        """Results are taken from a queue as they complete: ``wait()`` on thousands of futures is quadratic."""
+        done: queue.SimpleQueue[tuple[Listing, Future]] = queue.SimpleQueue()
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="byok-drift") as pool:
-            running: dict[Future, Listing] = {}
+            running = 0
 
             def submit(listing: Listing, call: Job) -> None:
-                running[pool.submit(_guarded, listing, call)] = listing
+                nonlocal running
+                running += 1
+                pool.submit(_guarded, listing, call).add_done_callback(lambda future: done.put((listing, future)))
 
             for listing in self.listings():
                 submit(listing, partial(listing.collector.list, listing.client, listing.scope))
             while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    listing = running.pop(future)
-                    result = future.result()
-                    if not isinstance(result, Page):
-                        yield from result
-                        continue
-                    yield from result.facts
-                    for item in result.pending:
-                        submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
+                listing, future = done.get()
+                running -= 1
+                result = future.result()
+                if not isinstance(result, Page):
+                    yield from result
+                    continue
+                yield from result.facts
+                for item in result.pending:
+                    submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
 
 
 class Listing(NamedTuple):
