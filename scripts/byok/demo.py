@@ -176,6 +176,7 @@ class GitOpsDemo:
         run_cli(say, "rotate", "apply", "--env", ROTATED, "--override-window")
         say("7. the follow-up apply moves alias/<name> of alias-swap keys to the new generation")
         workspace.apply(ROTATED)
+        run_cli(say, "rotate", "verify", "--env", ROTATED)
         say("8. running the apply again changes nothing")
         second = read_tfvars(tfvars).key(before.keys[0].name)
         run_cli(say, "rotate", "apply", "--env", ROTATED, "--override-window")

@@ -96,33 +96,64 @@ def load_policy(path: Path) -> EstatePolicy:
 
 def _policy(document: dict, base: Path) -> EstatePolicy:
     estate = document.get("estate", {})
+    estate = _table(estate, "estate")
     order = estate.get("order")
-    environments = document.get("environments", {})
-    if not isinstance(order, list) or not order:
+    environments = _table(document.get("environments", {}), "environments")
+    if not isinstance(order, list) or not order or not all(isinstance(name, str) for name in order):
         raise ValueError("estate.order must list the environments in rotation order, e.g. ['dev', 'int', 'prod']")
+    if len(set(order)) != len(order):
+        raise ValueError("estate.order names an environment twice")
     missing = [name for name in order if name not in environments]
     if missing:
         raise ValueError(f"estate.order names {missing} but [environments.<name>] is missing for them")
-    horizon = int(estate.get("expiry_horizon_days", 30))
+    horizon = estate.get("expiry_horizon_days", 30)
+    if not isinstance(horizon, int) or isinstance(horizon, bool):
+        raise ValueError("estate.expiry_horizon_days must be a whole number")
     if not 1 <= horizon <= 365:
         raise ValueError("estate.expiry_horizon_days must be between 1 and 365")
     return EstatePolicy(
         environments=tuple(_environment(name, environments[name]) for name in order),
-        terraform_dir=base / estate.get("terraform_dir", "terraform"),
+        terraform_dir=base / _string(estate.get("terraform_dir", "terraform"), "estate.terraform_dir"),
         expiry_horizon_days=horizon,
-        state_dir=base / estate.get("state_dir", ".byok"),
+        state_dir=base / _string(estate.get("state_dir", ".byok"), "estate.state_dir"),
     )
 
 
-def _environment(name: str, body: dict) -> EnvironmentPolicy:
-    window = body.get("window", {})
+def _environment(name: str, body: object) -> EnvironmentPolicy:
+    body = _table(body, f"environments.{name}")
+    window = _table(body.get("window", {}), f"environments.{name}.window")
     return EnvironmentPolicy(
         name=name,
         window=MaintenanceWindow(
-            days=tuple(window.get("days", WEEKDAYS)),
-            start=time.fromisoformat(window.get("start", "00:00")),
-            end=time.fromisoformat(window.get("end", "23:59:59")),
+            days=tuple(_strings(window.get("days", list(WEEKDAYS)), f"environments.{name}.window.days")),
+            start=time.fromisoformat(_string(window.get("start", "00:00"), f"environments.{name}.window.start")),
+            end=time.fromisoformat(_string(window.get("end", "23:59:59"), f"environments.{name}.window.end")),
         ),
-        regions=tuple(body.get("regions", ["eu-central-1"])),
-        accounts=tuple(str(a) for a in body.get("accounts", [])),
+        regions=tuple(_strings(body.get("regions", ["eu-central-1"]), f"environments.{name}.regions")),
+        accounts=tuple(str(a) for a in _list(body.get("accounts", []), f"environments.{name}.accounts")),
     )
+
+
+def _table(value: object, field: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{field} must be a table, got {type(value).__name__}")
+    return value
+
+
+def _list(value: object, field: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"{field} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _strings(value: object, field: str) -> list[str]:
+    items = _list(value, field)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError(f"{field} must list strings")
+    return items
+
+
+def _string(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{field} must be a string, got {type(value).__name__}")
+    return value
