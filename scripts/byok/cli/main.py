@@ -15,6 +15,7 @@ import click
 
 from byok import __version__
 from byok.cli.audit_cmd import audit
+from byok.cli.drift_cmd import drift
 from byok.cli.hsm_cmd import hsm
 from byok.cli.inventory_cmd import inventory
 from byok.cli.material_cmd import material
@@ -37,6 +38,7 @@ cli.add_command(sandbox)
 cli.add_command(rotate)
 cli.add_command(inventory)
 cli.add_command(audit)
+cli.add_command(drift)
 
 
 def _register_optional_commands() -> None:

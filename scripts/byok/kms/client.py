@@ -151,7 +151,7 @@ class KmsClient:
         with self._call("ListKeyRotations", key):
             paginator = self._kms.get_paginator("list_key_rotations")
             for page in paginator.paginate(KeyId=key, IncludeKeyMaterial="ALL_KEY_MATERIAL"):
-                materials.extend(_material(entry) for entry in page.get("Rotations", []))
+                materials.extend(material_from_entry(entry) for entry in page.get("Rotations", []))
         return materials
 
     def list_aliases(self, key_id: str) -> list[str]:
@@ -196,7 +196,8 @@ class KmsClient:
         return response["Plaintext"], response.get("KeyMaterialId")
 
 
-def _material(entry: dict) -> KeyMaterial:
+def material_from_entry(entry: dict) -> KeyMaterial:
+    """One ListKeyRotations entry as a KeyMaterial (shared with the drift collector)."""
     return KeyMaterial(
         material_id=entry["KeyMaterialId"],
         state=KeyMaterialState(entry["KeyMaterialState"]),

@@ -13,7 +13,7 @@ from typing import Any
 from byok.drift.collectors import Collector, Page, Scope, paginate, register
 from byok.drift.facts import AliasFact, Fact, KeyFact
 from byok.drift.reference import KeyReference
-from byok.kms.client import _material as material_from  # one parser of ListKeyRotations entries
+from byok.kms.client import material_from_entry as material_from
 
 
 @register
