@@ -170,6 +170,20 @@ class GitOpsDemo:
         say(f"   plan: {plan_summary}")
         checkov_summary = self._policy_check(planned.plan_json_path)
         say(f"   checkov: {checkov_summary}")
+        config = str(self.work_dir / "estate" / "byok.toml")
+        run_cli(
+            say,
+            "drift",
+            "plan",
+            "--plan-json",
+            str(planned.plan_json_path),
+            "--env",
+            ROTATED,
+            "--config",
+            config,
+            "--fail-on",
+            "high",
+        )
         say("5. merged: terraform apply creates the next generation's keys (alias swap)")
         workspace.apply(ROTATED)
         say("6. on the HSM runner")
@@ -177,7 +191,9 @@ class GitOpsDemo:
         say("7. the follow-up apply moves alias/<name> of alias-swap keys to the new generation")
         workspace.apply(ROTATED)
         run_cli(say, "rotate", "verify", "--env", ROTATED)
-        say("8. running the apply again changes nothing")
+        say("8. the nightly drift check: what still uses an old generation (RDS keeps the key it was created with)")
+        run_cli(say, "drift", "live", "--env", ROTATED, "--config", config, "--fail-on", "critical")
+        say("9. running the apply again changes nothing")
         second = read_tfvars(tfvars).key(before.keys[0].name)
         run_cli(say, "rotate", "apply", "--env", ROTATED, "--override-window")
         after = read_tfvars(tfvars)
