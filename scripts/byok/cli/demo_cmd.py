@@ -33,7 +33,9 @@ def demo(work_dir: Path, repo: Path, output_format: str) -> None:
     from byok.demo import GitOpsDemo
 
     started = time.monotonic()
-    report = GitOpsDemo(work_dir, repo, say=lambda line: click.echo(line, err=True)).run()
+    report = GitOpsDemo(
+        work_dir, repo, say=lambda line: click.echo(f"[{time.monotonic() - started:5.1f}s] {line}", err=True)
+    ).run()
     rows = [
         {
             "key": f"dev/{story.name}",
