@@ -78,6 +78,21 @@ def test_the_binary_engine_runs_offline_and_quiet(plugin_dir: Path, tmp_path: Pa
     assert f"-plugin-dir={plugin_dir}" in (tmp_path / "argv.txt").read_text()
 
 
+def test_the_users_binary_without_a_mirror_keeps_its_own_configuration(tmp_path: Path) -> None:
+    """A real runner with provider 5.x: no -plugin-dir, and the user's CLI config (mirrors, credentials) stays."""
+    fake = _terraform_lookalike(tmp_path)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "main.tf").write_text('output "x" {\n  value = 1\n}\n', encoding="utf-8")
+    users_config = tmp_path / "users.tfrc"
+    users_config.write_text("", encoding="utf-8")
+    engine = engine_from_env({**os.environ, "BYOK_TERRAFORM_BIN": str(fake), "TF_CLI_CONFIG_FILE": str(users_config)})
+    engine.init(config)
+    seen = dict(line.split("=", 1) for line in (tmp_path / "env.txt").read_text().splitlines() if "=" in line)
+    assert seen["TF_CLI_CONFIG_FILE"] == str(users_config)
+    assert "-plugin-dir" not in (tmp_path / "argv.txt").read_text()
+
+
 def _terraform_lookalike(directory: Path) -> Path:
     script = directory / "terraform"
     script.write_text(

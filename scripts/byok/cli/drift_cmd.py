@@ -85,6 +85,7 @@ def estate_options(func: Callable) -> Callable:
         type=click.Path(path_type=Path, dir_okay=False),
         default=DEFAULT_CONFIG,
         show_default=True,
+        envvar="BYOK_CONFIG",
         help="Estate configuration.",
     )(func)
 

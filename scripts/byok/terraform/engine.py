@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from byok.terraform.diagnostics import first_error
-from byok.terraform.environment import offline_env, plugin_dir_from
+from byok.terraform.environment import PLUGIN_DIR_ENV, offline_env, plugin_dir_from
 from byok.terraform.errors import TerraformError
 from byok.terraform.provider import provider_zip
 
@@ -61,12 +61,20 @@ class _Completed:
 
 
 class CommandLineTerraform:
-    """Terraform's CLI contract, whatever program implements it (``command`` is its argv prefix)."""
+    """Terraform's CLI contract, whatever program implements it (``command`` is its argv prefix).
 
-    def __init__(self, command: Sequence[str], plugin_dir: Path, env: Mapping[str, str] | None = None) -> None:
+    With a ``plugin_dir`` every call is offline (providers only from that directory, an empty CLI
+    config); without one, Terraform resolves providers as the user's own configuration says.
+    """
+
+    def __init__(self, command: Sequence[str], plugin_dir: Path | None, env: Mapping[str, str] | None = None) -> None:
         self.command = list(command)
-        self.plugin_dir = plugin_dir.resolve()
-        self.env = offline_env(self.plugin_dir, env)
+        self.plugin_dir = plugin_dir.resolve() if plugin_dir is not None else None
+        base = dict(os.environ if env is None else env)
+        if self.plugin_dir is not None:
+            self.env = offline_env(self.plugin_dir, base)
+        else:
+            self.env = {**base, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
 
     def _run(self, workdir: Path | None, args: Sequence[str], ok: Sequence[int] = (0,)) -> _Completed:
         chdir = [f"-chdir={workdir.resolve()}"] if workdir is not None else []
@@ -80,12 +88,8 @@ class CommandLineTerraform:
         return done
 
     def init(self, workdir: Path) -> None:
-        if not provider_zip(self.plugin_dir).exists():
-            raise TerraformError(
-                f"the offline AWS provider is not installed in {self.plugin_dir}",
-                f"run: python -m byok.terraform.provider install --dest {self.plugin_dir}",
-            )
-        self._run(workdir, ["init", "-input=false", "-no-color", f"-plugin-dir={self.plugin_dir}"])
+        plugin_dir = [f"-plugin-dir={self.plugin_dir}"] if self.plugin_dir is not None else []
+        self._run(workdir, ["init", "-input=false", "-no-color", *plugin_dir])
 
     def validate(self, workdir: Path) -> None:
         self._run(workdir, ["validate", "-json", "-no-color"])
@@ -136,11 +140,19 @@ class EmbeddedTerraform(CommandLineTerraform):
     def __init__(self, plugin_dir: Path, env: Mapping[str, str] | None = None) -> None:
         super().__init__([sys.executable, "-m", "byok.terraform.embedded_cli"], plugin_dir, env)
 
+    def init(self, workdir: Path) -> None:
+        if not provider_zip(self.plugin_dir).exists():
+            raise TerraformError(
+                f"the offline AWS provider is not installed in {self.plugin_dir}",
+                f"run: python -m byok.terraform.provider install --dest {self.plugin_dir}",
+            )
+        super().init(workdir)
+
 
 class BinaryTerraform(CommandLineTerraform):
     """The user's own ``terraform`` or ``tofu``, named by path or looked up on PATH."""
 
-    def __init__(self, binary: str, plugin_dir: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, binary: str, plugin_dir: Path | None, env: Mapping[str, str] | None = None) -> None:
         found = shutil.which(binary)
         if found is None:
             raise TerraformError(
@@ -150,10 +162,13 @@ class BinaryTerraform(CommandLineTerraform):
 
 
 def engine_from_env(env: Mapping[str, str] | None = None) -> TerraformEngine:
-    """The user's binary when ``BYOK_TERRAFORM_BIN`` is set, otherwise the embedded engine."""
+    """The user's binary when ``BYOK_TERRAFORM_BIN`` is set, otherwise the embedded engine.
+
+    The user's binary runs offline only when ``BYOK_TERRAFORM_PLUGIN_DIR`` names a provider mirror;
+    otherwise it installs providers as its own CLI configuration says (registry, mirror, credentials).
+    """
     env = os.environ if env is None else env
-    plugin_dir = plugin_dir_from(env)
     binary = env.get(BINARY_ENV)
     if binary:
-        return BinaryTerraform(binary, plugin_dir, env)
-    return EmbeddedTerraform(plugin_dir, env)
+        return BinaryTerraform(binary, plugin_dir_from(env) if env.get(PLUGIN_DIR_ENV) else None, env)
+    return EmbeddedTerraform(plugin_dir_from(env), env)
