@@ -44,9 +44,9 @@ keys = {
 
 bindings = {
   "dynamodb" = { key = "dynamodb", generation = null }
-  "ebs" = { key = "rds", generation = "1" }
-  "rds" = { key = "rds", generation = "1" }
-  "s3" = { key = "s3", generation = null }
-  "secrets" = { key = "messaging", generation = null }
-  "sqs" = { key = "messaging", generation = null }
+  "ebs"      = { key = "rds", generation = "1" }
+  "rds"      = { key = "rds", generation = "1" }
+  "s3"       = { key = "s3", generation = null }
+  "secrets"  = { key = "messaging", generation = null }
+  "sqs"      = { key = "messaging", generation = null }
 }

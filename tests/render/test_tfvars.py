@@ -107,3 +107,20 @@ def test_malformed_tfvars_give_one_clear_error(text, message):
         parse_tfvars(text, source="terraform/dev/byok.auto.tfvars")
     assert message in str(caught.value)
     assert str(caught.value).startswith("terraform/dev/byok.auto.tfvars")
+
+
+def test_rendered_tfvars_are_terraform_fmt_clean(tmp_path):
+    """Terraform aligns the `=` of consecutive one-line entries; a PR must not fail its own fmt check."""
+    from byok.terraform.engine import EmbeddedTerraform
+
+    generations = tuple(
+        generation(n, GenerationState.RETIRED if n < 12 else GenerationState.ACTIVE) for n in range(1, 13)
+    )
+    key = ManagedKey("s3", "dev-s3", Strategy.ALIAS_SWAP, 365, "", generations)
+    bindings = (Binding("a", "s3", 1), Binding("much-longer-name", "s3", None), Binding("mid-name", "s3", 12))
+    empty = ManagedKey("rds", "dev-rds", Strategy.IN_PLACE, 30, "", ())
+    path = tmp_path / "byok.auto.tfvars"
+    path.write_text(render_tfvars(EnvironmentState("dev", (key, empty), bindings)))
+    assert EmbeddedTerraform(tmp_path / "plugins").unformatted([path]) == []
+    path.write_text(render_tfvars(EnvironmentState("dev", (empty,), ())))
+    assert EmbeddedTerraform(tmp_path / "plugins").unformatted([path]) == []

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.policy import EstatePolicy
-from byok.render.parse import read_tfvars
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,8 @@ class Intent:
 
 def load_intent(policy: EstatePolicy, environment: str | None = None) -> Intent:
     """One environment's tfvars when named (they must exist), else every environment's that are rendered."""
+    from byok.render.parse import read_tfvars  # hcl2 only when tfvars are read: the Lambda monitor has no hcl2
+
     if environment is not None:
         return Intent.of([read_tfvars(policy.tfvars_path(environment))])
     paths = [policy.tfvars_path(env.name) for env in policy.environments]

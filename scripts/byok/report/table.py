@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from byok.drift.engine import DriftResult
-from byok.output import table
-from byok.output.model import Listing
 from byok.report.options import ReportOptions, where
 from byok.report.summary import counts_line
 
@@ -12,6 +10,9 @@ COLUMNS = ["severity", "rule", "resource", "key", "gen", "detail"]
 
 
 def render(result: DriftResult, options: ReportOptions) -> str:
+    from byok.output import table  # rich only when a table is drawn: the Lambda monitor has no rich
+    from byok.output.model import Listing
+
     rows: list[dict[str, object]] = [
         {
             "severity": f.severity.value,
