@@ -127,6 +127,15 @@ class GitOpsDemo:
         self.say = say
 
     def run(self) -> DemoReport:
+        """The story, with this process's environment restored afterwards (tests run it in-process)."""
+        saved = dict(os.environ)
+        try:
+            return self._run()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def _run(self) -> DemoReport:
         from byok.sandbox.server import LocalEndpoint
 
         self.work_dir.mkdir(parents=True, exist_ok=True)

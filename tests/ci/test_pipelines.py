@@ -11,14 +11,16 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from tests.ci.conftest import BYOK, REPO, make
 
 from byok.demo import copy_estate
+from byok.estate import Binding
+from byok.render import read_tfvars, render_tfvars
 
 OUT = ".byok-ci"
 
@@ -40,10 +42,12 @@ def _propose(workspace: Path) -> None:
 
 
 def _pin_rds_to_the_new_generation(workspace: Path) -> None:
+    """The PR a careless engineer would write: re-pin the database to the new key (a replacement)."""
     tfvars = workspace / "terraform" / "dev" / "byok.auto.tfvars"
-    text, count = re.subn(r'("rds" = \{ key = "rds", generation = )"1"', r'\1"2"', tfvars.read_text())
-    assert count == 1
-    tfvars.write_text(text)
+    state = read_tfvars(tfvars)
+    assert Binding("rds", "rds", 1) in state.bindings
+    bindings = tuple(Binding("rds", "rds", 2) if b.name == "rds" else b for b in state.bindings)
+    tfvars.write_text(render_tfvars(replace(state, bindings=bindings)))
 
 
 def _step(workspace: Path, target: str, keep: tuple[str, ...] = ()) -> dict:
