@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from byok.cli.options import emit, hsm_options, hsm_settings, open_hsm, output_option
+from byok.cli.options import emit, hsm_options, open_hsm, output_option
 from byok.output import Listing
 
 
@@ -16,21 +16,20 @@ def hsm() -> None:
 @hsm.command()
 @hsm_options
 @output_option
-def probe(pkcs11_module, token_label, wrapping_algorithm, output_format) -> None:
+def probe(hsm_settings, output_format) -> None:
     """Show the token, its mechanisms and the wrapping algorithm byok would use.
 
     The PIN comes from BYOK_HSM_PIN or the file named by BYOK_HSM_PIN_FILE.
     """
-    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
-    with open_hsm(settings) as token:
+    with open_hsm(hsm_settings) as token:
         info = token.token_info()
         capabilities = token.wrapping_capabilities()
-        choice = token.choose_algorithm(settings.forced_algorithm)
+        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
     rows: list[dict[str, object]] = [
         {"property": "token", "value": info.label},
         {"property": "manufacturer / model", "value": f"{info.manufacturer} / {info.model}"},
         {"property": "serial", "value": info.serial},
-        {"property": "library", "value": settings.module},
+        {"property": "library", "value": hsm_settings.module},
         {
             "property": "wrapping algorithms the token can do",
             "value": ", ".join(a.value for a in capabilities),

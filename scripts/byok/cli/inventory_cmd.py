@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from byok.cli.options import aws_options, emit, kms_client, output_option
@@ -14,10 +16,10 @@ from byok.output import Listing
 @click.option("--all-keys", is_flag=True, help="Include keys KMS generated (Origin=AWS_KMS), not only imported ones.")
 @aws_options
 @output_option
-def inventory(regions, all_keys, endpoint_url, region, output_format) -> None:
+def inventory(regions, all_keys, aws, output_format) -> None:
     """List the KMS keys of the account: the seed of a rotation plan."""
-    names = [r.strip() for r in regions.split(",")] if regions else [region]
-    clients = [kms_client(endpoint_url, name) for name in names]
+    names = [r.strip() for r in regions.split(",")] if regions else [aws.region]
+    clients = [kms_client(replace(aws, region=name)) for name in names]
     entries = collect(clients)
     rows = [
         {

@@ -10,7 +10,6 @@ from byok.cli.options import (
     aws_options,
     emit,
     hsm_options,
-    hsm_settings,
     kms_client,
     open_hsm,
     output_option,
@@ -50,22 +49,18 @@ def import_(
     valid_to,
     no_expiry,
     dry_run,
-    pkcs11_module,
-    token_label,
-    wrapping_algorithm,
-    endpoint_url,
-    region,
+    hsm_settings,
+    aws,
     output_format,
 ) -> None:
     """Generate material in the HSM, wrap it inside the HSM, import it, and rotate (in place)."""
     if valid_to and no_expiry:
         raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
     expiry = _utc(valid_to) if valid_to else None
-    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
-    kms = kms_client(endpoint_url, region)
-    with open_hsm(settings) as token:
-        choice = token.choose_algorithm(settings.forced_algorithm)
-        importer = MaterialImporter(token, kms, choice, settings.wrapping_key_spec)
+    kms = kms_client(aws)
+    with open_hsm(hsm_settings) as token:
+        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
         plan = importer.plan(key_ref, label=label, rotate=strategy == Strategy.IN_PLACE.value)
         if strategy == Strategy.ALIAS_SWAP.value and plan.key.current_material_id and plan.import_needed:
             raise ConfigError(
@@ -101,9 +96,9 @@ def import_(
 @click.option("--key", "key_ref", required=True, help="Key ID, key ARN, alias name or alias ARN.")
 @aws_options
 @output_option
-def list_(key_ref, endpoint_url, region, output_format) -> None:
+def list_(key_ref, aws, output_format) -> None:
     """List every material of a key (current, previous and pending) with its expiry."""
-    kms = kms_client(endpoint_url, region)
+    kms = kms_client(aws)
     key = kms.describe(key_ref)
     materials = kms.list_materials(key.key_id)
     rows = [
@@ -157,21 +152,17 @@ def renew(
     valid_for_days,
     no_expiry,
     dry_run,
-    pkcs11_module,
-    token_label,
-    wrapping_algorithm,
-    endpoint_url,
-    region,
+    hsm_settings,
+    aws,
     output_format,
 ) -> None:
     """Re-import expiring or expired material (the same bytes, wrapped again by the HSM)."""
     now = datetime.now(UTC)
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
-    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
-    kms = kms_client(endpoint_url, region)
-    with open_hsm(settings) as token:
+    kms = kms_client(aws)
+    with open_hsm(hsm_settings) as token:
         renewer = MaterialRenewer(
-            token, kms, token.choose_algorithm(settings.forced_algorithm), settings.wrapping_key_spec
+            token, kms, token.choose_algorithm(hsm_settings.forced_algorithm), hsm_settings.wrapping_key_spec
         )
         renewals = renewer.plan(key_ref, now, timedelta(days=horizon_days), material_id)
         rows = []

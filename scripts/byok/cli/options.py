@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -26,24 +27,35 @@ def output_option(func: Callable) -> Callable:
 
 
 def hsm_options(func: Callable) -> Callable:
-    func = click.option("--pkcs11-module", envvar="BYOK_PKCS11_MODULE", help="PKCS#11 library of the HSM client.")(func)
-    func = click.option("--token-label", envvar="BYOK_TOKEN_LABEL", help="Label of the HSM token.")(func)
-    return click.option(
+    """--pkcs11-module, --token-label, --wrapping-algorithm; the command receives one ``hsm_settings: HsmSettings``."""
+
+    @functools.wraps(func)
+    def command(*args, pkcs11_module, token_label, wrapping_algorithm, **kwargs):
+        settings = HsmSettings.from_env(module=pkcs11_module, token_label=token_label, algorithm=wrapping_algorithm)
+        return func(*args, hsm_settings=settings, **kwargs)
+
+    command = click.option(
         "--wrapping-algorithm",
         envvar="BYOK_WRAPPING_ALGORITHM",
         help="Force a KMS wrapping algorithm (default: the strongest the token can do).",
-    )(func)
+    )(command)
+    command = click.option("--token-label", envvar="BYOK_TOKEN_LABEL", help="Label of the HSM token.")(command)
+    return click.option("--pkcs11-module", envvar="BYOK_PKCS11_MODULE", help="PKCS#11 library of the HSM client.")(
+        command
+    )
 
 
 def aws_options(func: Callable) -> Callable:
-    func = click.option(
+    """--endpoint-url, --region; the command receives one ``aws: AwsSettings``."""
+
+    @functools.wraps(func)
+    def command(*args, endpoint_url, region, **kwargs):
+        return func(*args, aws=AwsSettings.from_env(endpoint_url=endpoint_url, region=region), **kwargs)
+
+    command = click.option("--region", envvar="AWS_REGION", help="AWS region.")(command)
+    return click.option(
         "--endpoint-url", envvar="BYOK_AWS_ENDPOINT", help="KMS endpoint (https, or http on loopback only)."
-    )(func)
-    return click.option("--region", envvar="AWS_REGION", help="AWS region.")(func)
-
-
-def hsm_settings(pkcs11_module: str | None, token_label: str | None, wrapping_algorithm: str | None):
-    return HsmSettings.from_env(module=pkcs11_module, token_label=token_label, algorithm=wrapping_algorithm)
+    )(command)
 
 
 @contextmanager
@@ -57,8 +69,8 @@ def open_hsm(settings: HsmSettings) -> Iterator[HsmBackend]:
         hsm.close()
 
 
-def kms_client(endpoint_url: str | None, region: str | None) -> KmsClient:
-    return KmsClient(AwsSettings.from_env(endpoint_url=endpoint_url, region=region))
+def kms_client(aws: AwsSettings) -> KmsClient:
+    return KmsClient(aws)
 
 
 def emit(listing: Listing, output_format: str) -> None:

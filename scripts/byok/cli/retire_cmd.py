@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from byok.audit.journal import Journal, journal_path
-from byok.cli.options import aws_options, hsm_options, hsm_settings, kms_client, open_hsm
+from byok.cli.options import aws_options, hsm_options, kms_client, open_hsm
 from byok.cli.rotate_cmd import config_option, env_option
 from byok.policy import load_policy
 from byok.references import state_references
@@ -49,21 +49,18 @@ def retire(
     grace_days,
     confirmed_label,
     dry_run,
-    pkcs11_module,
-    token_label,
-    wrapping_algorithm,
-    endpoint_url,
-    region,
+    hsm_settings,
+    aws,
 ) -> None:
     """Delete the material (reversible), then drop the generation (Terraform schedules deletion), then destroy
     the HSM copy. Each run does the next stage only if it is safe, and says why not otherwise."""
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
     state = read_tfvars(tfvars)
-    kms = kms_client(endpoint_url, region)
+    kms = kms_client(aws)
     retirement = Retirement(
         kms,
-        _terraform_references(policy, environment, endpoint_url),
+        _terraform_references(policy, environment, aws.endpoint_url),
         journal_path(policy.state_dir),
         datetime.now(UTC),
         timedelta(days=grace_days),
@@ -77,7 +74,7 @@ def retire(
             generation,
             confirmed_label,
             dry_run,
-            hsm_settings(pkcs11_module, token_label, wrapping_algorithm),
+            hsm_settings,
             policy,
         )
         return

@@ -15,7 +15,6 @@ from byok.cli.options import (
     aws_options,
     emit,
     hsm_options,
-    hsm_settings,
     kms_client,
     open_hsm,
     output_option,
@@ -149,11 +148,8 @@ def apply_cmd(
     override_window,
     wait,
     dry_run,
-    pkcs11_module,
-    token_label,
-    wrapping_algorithm,
-    endpoint_url,
-    region,
+    hsm_settings,
+    aws,
     output_format,
 ) -> None:
     """Import and rotate every pending generation of ENV, verify canaries, record the result in the tfvars."""
@@ -170,11 +166,10 @@ def apply_cmd(
     if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
-    settings = hsm_settings(pkcs11_module, token_label, wrapping_algorithm)
-    kms = kms_client(endpoint_url, region)
-    with open_hsm(settings) as token:
-        choice = token.choose_algorithm(settings.forced_algorithm)
-        importer = MaterialImporter(token, kms, choice, settings.wrapping_key_spec)
+    kms = kms_client(aws)
+    with open_hsm(hsm_settings) as token:
+        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
         if dry_run:
             runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
             rows = [
@@ -219,12 +214,12 @@ def apply_cmd(
 )
 @aws_options
 @output_option
-def verify_cmd(environment, config_path, rollback, endpoint_url, region, output_format) -> None:
+def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
     """After the cut-over: aliases on the active generation, current material recorded, every canary decrypts."""
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
     state = read_tfvars(tfvars)
-    checks = verify_environment(state, kms_client(endpoint_url, region), CanaryStore(policy.state_dir))
+    checks = verify_environment(state, kms_client(aws), CanaryStore(policy.state_dir))
     rows = [
         {
             "key": check.key,
