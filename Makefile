@@ -58,7 +58,7 @@ test: setup checkov provider ci-tools
 	@set +e; $(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
-bench: setup provider
+bench: setup provider bench-deps checkov
 	$(VENV)/bin/python -m bench.run --out bench/results
 
 lint: setup provider

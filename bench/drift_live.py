@@ -5,15 +5,20 @@ through STS AssumeRole, which moto answers with credentials bound to that accoun
 process and at the same concurrency, our live scan and a bare script that makes exactly the list/describe
 calls the collectors need. Both build their own clients inside the timing. Peak memory of our scan is
 measured with tracemalloc (it includes the in-process server's allocations while it answers, so it is an
-upper bound). Writes bench/results/drift_live.md.
+upper bound). With ``--custodian``, our scan also runs in a process of its own (which gives its true peak
+memory instead) and Cloud Custodian runs its equivalent policies against the same server and estate, in
+the same run (bench/custodian.py). Writes bench/results/drift_live.md.
 
-    .venv/bin/python bench/drift_live.py [--per-scope 1260] [--workers 16] [--rounds 2]
+    .venv/bin/python -m bench.drift_live [--per-scope 1260] [--workers 16] [--rounds 2] [--custodian]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -24,13 +29,17 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from bench import custodian as c7n
 from byok.drift.sources.live import LiveSource
-from byok.sandbox.server import LocalEndpoint
 
 ACCOUNTS = ("123456789012", "222233334444")
 REGIONS = ("eu-central-1", "eu-west-1")
 ROLE = "byok-drift-scan"
+REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "drift_live.md"
+KEYS_PER_SCOPE = 4
+KINDS = 6  # queues, topics, log groups, secrets, tables, buckets
+RETIRED = "alias/bench-0"  # the estate's retired generation: every KEYS_PER_SCOPE-th resource of each kind
 LOCAL = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -57,10 +66,10 @@ def seed(url: str, per_scope: int, workers: int) -> int:
                 s: session.client(s, endpoint_url=url, region_name=region, config=config, **creds)
                 for s in ("kms", "sqs", "sns", "logs", "dynamodb", "secretsmanager", "s3")
             }
-            keys = [clients["kms"].create_key()["KeyMetadata"]["Arn"] for _ in range(4)]
+            keys = [clients["kms"].create_key()["KeyMetadata"]["Arn"] for _ in range(KEYS_PER_SCOPE)]
             for n, arn in enumerate(keys):
                 clients["kms"].create_alias(AliasName=f"alias/bench-{n}", TargetKeyId=arn)
-            share = per_scope // 6
+            share = per_scope // KINDS
             tag = f"{account[-4:]}-{region}"
             for i in range(share):
                 key = keys[i % len(keys)]
@@ -84,10 +93,26 @@ def seed(url: str, per_scope: int, workers: int) -> int:
                     ),
                     lambda c=clients, i=i, k=key, t=tag, r=region: _bucket(c["s3"], f"bench-{t}-{i}", r, k),
                 ]
-            count += 6 * share
+            count += KINDS * share
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(lambda job: job(), jobs))
     return count
+
+
+def on_retired(per_scope: int) -> int:
+    """How many seeded resources use the retired key: the known answer the peer must reproduce."""
+    return len(ACCOUNTS) * len(REGIONS) * KINDS * len(range(0, per_scope // KINDS, KEYS_PER_SCOPE))
+
+
+def retired_keys(url: str) -> list[str]:
+    """The ARN behind RETIRED in every account and region, for the peer's filters that match by ARN."""
+    arns = []
+    for account in ACCOUNTS:
+        creds = credentials(url, account)
+        for region in REGIONS:
+            kms = boto3.client("kms", endpoint_url=url, region_name=region, **creds)
+            arns.append(kms.describe_key(KeyId=RETIRED)["KeyMetadata"]["Arn"])
+    return arns
 
 
 def _bucket(s3: Any, name: str, region: str, key: str) -> None:
@@ -214,10 +239,120 @@ def floor(url: str, workers: int) -> int:
     return calls
 
 
+def ours_alone(url: str, workers: int) -> tuple[float, int, float]:
+    """(seconds, facts, peak MB) of our scan in a process of its own, as the peer runs.
+
+    In-process, the scan's client threads share one GIL with the server; here, like c7n's, they do not, and
+    the peak RSS is the scan's alone rather than the server's and the estate's.
+    """
+    argv = [sys.executable, "-m", "bench.drift_live", "--scan", url, "--workers", str(workers)]
+    start = time.perf_counter()
+    completed = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=REPO)
+    seconds = time.perf_counter() - start
+    facts, peak = json.loads(completed.stdout)
+    return seconds, facts, peak
+
+
 def timed(job: Callable[[], int]) -> tuple[float, int]:
     start = time.perf_counter()
     result = job()
     return time.perf_counter() - start, result
+
+
+def run(out: Path, per_scope: int = 1260, workers: int = 16, rounds: int = 2, custodian: bool = False) -> str:
+    """One seeded server for every scan: seeding is the slow part, and the peers must see the same estate."""
+    from byok.sandbox.server import LocalEndpoint  # here, so that ours_alone()'s process never loads moto
+
+    peer = alone = None
+    with LocalEndpoint() as endpoint:
+        endpoint.reset()  # moto's state is process-wide: an earlier bench of this run (materials) left keys in it
+        url = endpoint.url
+        start = time.perf_counter()
+        resources = seed(url, per_scope, workers)
+        seeding = time.perf_counter() - start
+        floor(url, workers)  # warm moto's lazily built backends (EC2 is slow the first time) for both
+        times: dict[str, list[float]] = {"floor": [], "ours": []}
+        facts = calls = 0
+        for _ in range(rounds):
+            elapsed, calls = timed(lambda: floor(url, workers))
+            times["floor"].append(elapsed)
+            elapsed, facts = timed(lambda: ours(url, workers))
+            times["ours"].append(elapsed)
+        if custodian:
+            alone = ours_alone(url, workers)
+            peer = c7n.run(url, ACCOUNTS, REGIONS, ROLE, RETIRED, retired_keys(url))
+            # The scan's own process gives its true peak; the slow tracemalloc round would add only a bound.
+            memory = f"Peak memory of our scan in its own process (VmHWM): {alone[2]:.0f} MB"
+        else:
+            tracemalloc.start()
+            ours(url, workers)
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            memory = (
+                f"Peak memory of our scan (tracemalloc, includes the in-process server's allocations): {peak:.0f} MB"
+            )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    best = {name: min(values) for name, values in times.items()}
+    ratio = best["ours"] / best["floor"]
+    lines = [
+        "# byok drift live: benchmark",
+        "",
+        f"{resources} seeded resources (+ {KEYS_PER_SCOPE} KMS keys each) in {len(ACCOUNTS)} accounts x "
+        f"{len(REGIONS)} regions on one in-process sandbox server (seeded in {seeding:.1f} s); {workers} workers; "
+        f"best of {rounds}.",
+        "",
+        "| scan | time (s) | ratio to floor | calls / facts |",
+        "|---|---|---|---|",
+        f"| floor: bare boto3, minimal calls | {best['floor']:.2f} | 1.00 | {calls} calls |",
+        f"| byok drift live (all collectors) | {best['ours']:.2f} | {ratio:.2f} | {facts} facts |",
+    ]
+    if peer is not None and alone is not None:
+        lines += [
+            f"| byok drift live, own process (as c7n runs) | {alone[0]:.2f} | {alone[0] / best['floor']:.2f} | "
+            f"{alone[1]} facts |",
+            f"| Cloud Custodian 0.9.53, equivalent policies | {peer.seconds:.2f} | "
+            f"{peer.seconds / best['floor']:.2f} | {peer.retired_hits} resources on {RETIRED} |",
+        ]
+    lines += [
+        "",
+        f"{memory}; process max RSS (server, seeded estate and in-process scans): {rss:.0f} MB.",
+        "",
+        *(custodian_notes(peer, alone, per_scope, ratio) if peer and alone else ["Cloud Custodian: not run."]),
+        "",
+    ]
+    text = "\n".join(lines)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RESULTS.name).write_text(text, encoding="utf-8")
+    return text
+
+
+def custodian_notes(peer: c7n.CustodianRun, alone: tuple[float, int, float], per_scope: int, ratio: float) -> list[str]:
+    """How the peer ran, that it found what was seeded (else the times compare different work), and the targets.
+
+    Our scan is compared with the peer as both run, each in its own process against the server; the
+    in-process rows share one GIL with the server and are for the floor ratio only.
+    """
+    expected = on_retired(per_scope)
+    if peer.retired_hits != expected:
+        raise RuntimeError(f"Cloud Custodian matched {peer.retired_hits} resources on {RETIRED}, seeded {expected}")
+    seconds, _, peak = alone
+    faster = peer.seconds / seconds
+    verdict = {True: "met", False: "NOT met"}
+    return [
+        f"Cloud Custodian (own venv .venv-c7n, boto3 1.43) ran `custodian run --cache-period 0` once per account and "
+        f"region, all {len(ACCOUNTS) * len(REGIONS)} at once as c7n-org does, assuming {ROLE} like our scan, with "
+        "AWS_ENDPOINT_URL on this server; wall clock of the whole, process start-up included, one round. It runs "
+        "in-process with one patch: `SQS.get_client` hard-codes the regional SQS URL and ignores the endpoint. "
+        f"Policies (bench/custodian.py) cover every kind our collectors list; they matched the {expected} seeded "
+        f"resources on {RETIRED}. Peak RSS (VmHWM) per c7n process: "
+        + ", ".join(f"{mb:.0f}" for mb in peer.peak_mb)
+        + " MB.",
+        "",
+        "Targets (issue 4):",
+        f"- within 1.3x of the floor (in-process, best of rounds): {ratio:.2f}x, {verdict[ratio <= 1.3]}",
+        f"- at least 3x faster than Cloud Custodian (each in its own process): {faster:.1f}x, {verdict[faster >= 3]}",
+        f"- peak memory under 300 MB (our scan's own process, VmHWM): {peak:.0f} MB, {verdict[peak < 300]}",
+    ]
 
 
 def main() -> None:
@@ -225,47 +360,13 @@ def main() -> None:
     parser.add_argument("--per-scope", type=int, default=1260, help="resources per account and region")
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--custodian", action="store_true", help="also run Cloud Custodian (make bench-deps)")
+    parser.add_argument("--scan", metavar="URL", help=argparse.SUPPRESS)  # ours_alone(): one scan, then exit
     args = parser.parse_args()
-    with LocalEndpoint() as endpoint:
-        url = endpoint.url
-        start = time.perf_counter()
-        resources = seed(url, args.per_scope, args.workers)
-        seeding = time.perf_counter() - start
-        floor(url, args.workers)  # warm moto's lazily built backends (EC2 is slow the first time) for both
-        times: dict[str, list[float]] = {"floor": [], "ours": []}
-        facts = calls = 0
-        for _ in range(args.rounds):
-            elapsed, calls = timed(lambda: floor(url, args.workers))
-            times["floor"].append(elapsed)
-            elapsed, facts = timed(lambda: ours(url, args.workers))
-            times["ours"].append(elapsed)
-        tracemalloc.start()
-        ours(url, args.workers)
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    best = {name: min(values) for name, values in times.items()}
-    ratio = best["ours"] / best["floor"]
-    lines = [
-        "# byok drift live: benchmark",
-        "",
-        f"{resources} seeded resources (+ 4 KMS keys each) in {len(ACCOUNTS)} accounts x {len(REGIONS)} regions on "
-        f"one in-process sandbox server (seeded in {seeding:.1f} s); {args.workers} workers; best of {args.rounds}.",
-        "",
-        "| scan | time (s) | ratio to floor | calls / facts |",
-        "|---|---|---|---|",
-        f"| floor: bare boto3, minimal calls | {best['floor']:.2f} | 1.00 | {calls} calls |",
-        f"| byok drift live (all collectors) | {best['ours']:.2f} | {ratio:.2f} | {facts} facts |",
-        "",
-        f"Peak memory of our scan (tracemalloc, includes the in-process server's allocations): {peak:.0f} MB; "
-        f"process max RSS (server, seeded estate and both scans): {rss:.0f} MB.",
-        "",
-        "Cloud Custodian is run separately (its own environment); see the lead's bench notes.",
-        "",
-    ]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    if args.scan:
+        print(json.dumps([ours(args.scan, args.workers), c7n.peak_rss_mb()]))
+        return
+    print(run(RESULTS.parent, args.per_scope, args.workers, args.rounds, args.custodian))
 
 
 if __name__ == "__main__":
