@@ -6,7 +6,6 @@ which hold materials that will expire.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,9 +33,7 @@ class InventoryEntry:
         return min(expiries) if expiries else None
 
 
-def collect(
-    clients: list[KmsClient], workers: int = 8, on_key: Callable[[], None] = lambda: None
-) -> list[InventoryEntry]:
+def collect(clients: list[KmsClient], workers: int = 8) -> list[InventoryEntry]:
     """Describe every key of every region concurrently; KMS calls are I/O-bound."""
     jobs = []
     for client in clients:
@@ -47,7 +44,6 @@ def collect(
         client, key_id, aliases = job
         key = client.describe(key_id)
         materials = client.list_materials(key_id) if key.origin == "EXTERNAL" else []
-        on_key()
         return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials))
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
