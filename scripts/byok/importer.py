@@ -194,31 +194,22 @@ class MaterialImporter:
         return materials
 
     def _next_label(self, key: KmsKey, imported: dict[str | None, KeyMaterial]) -> str:
-        """Resume an HSM object that never reached KMS; otherwise the next free number."""
+        """The lowest ``m<N>`` that KMS has not received: an HSM object under it is resumed, else generated.
+
+        byok only ever generates that label, so at most one object per key can be waiting; looking labels up
+        one by one costs one C_FindObjects per imported material instead of reading every object's label.
+        """
         prefix = default_label_prefix(key)
-        held = self.hsm.list_materials(prefix)
-        not_imported = [m.label for m in held if m.label not in imported]
-        if len(not_imported) > 1:
-            raise KeyWrongState(
-                f"the HSM holds {len(not_imported)} materials for {key.arn} that KMS never received: "
-                + ", ".join(sorted(not_imported)),
-                "import one explicitly with --label, or destroy the extra object",
-            )
-        if not_imported:
-            return not_imported[0]
-        numbers = [_number(m.label, prefix) for m in held] + [_number(lbl, prefix) for lbl in imported if lbl]
-        return f"{prefix}m{max(numbers, default=0) + 1}"
+        number = 1
+        while f"{prefix}m{number}" in imported:
+            number += 1
+        return f"{prefix}m{number}"
 
     def _state_of(self, key: KmsKey, material_id: str) -> KeyMaterialState:
         for material in self.kms.list_materials(key.key_id):
             if material.material_id == material_id:
                 return material.state
         raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
-
-
-def _number(label: str, prefix: str) -> int:
-    suffix = label[len(prefix) :] if label.startswith(prefix) else ""
-    return int(suffix[1:]) if suffix.startswith("m") and suffix[1:].isdigit() else 0
 
 
 def _require_importable(key: KmsKey) -> None:
