@@ -7,7 +7,6 @@ Material stays in pytest's tmp_path and is never printed; only check values are 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,6 @@ from byok.sandbox import check_value
 from support.sandbox import ACCOUNT_ID, REGION, sandbox, sandbox_kms, sandbox_kms_client
 
 __all__ = ["sandbox", "sandbox_kms", "sandbox_kms_client"]
-
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl binary")
 
 
 def _openssl(*args: str | Path) -> bytes:
