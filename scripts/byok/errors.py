@@ -49,6 +49,10 @@ class KmsError(ByokError):
     exit_code = 5
 
 
+class KeyNotFound(KmsError):
+    pass
+
+
 class KeyNotExternal(KmsError):
     pass
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from byok.audit.verify import verify_file
-from byok.errors import ByokError, KmsError
+from byok.errors import ByokError, KeyNotFound
 from byok.estate import EnvironmentState, GenerationState, ManagedKey
 from byok.kms.client import KmsClient
 from byok.model import KeyState, KmsKey, Strategy
@@ -105,10 +105,8 @@ class Retirement:
     def _describe(self, alias: str) -> KmsKey | None:
         try:
             return self.kms.describe(alias)
-        except KmsError as error:
-            if "NotFoundException" in error.cause:
-                return None
-            raise
+        except KeyNotFound:
+            return None
 
     def _recent_use(self, key: KmsKey) -> list[str]:
         used = self.kms.last_usage(key.key_id)

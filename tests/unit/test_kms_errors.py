@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from byok.errors import ImportTokenExpired, KeyNotExternal, KeyWrongState, KmsError, MaterialRejected
+from byok.errors import ImportTokenExpired, KeyNotExternal, KeyNotFound, KeyWrongState, KmsError, MaterialRejected
 from byok.kms.errors import translate
 
 
@@ -19,6 +19,7 @@ def client_error(code: str, message: str = "details") -> ClientError:
         ("InvalidCiphertextException", MaterialRejected),
         ("IncorrectKeyMaterialException", MaterialRejected),
         ("UnsupportedOperationException", KeyNotExternal),
+        ("NotFoundException", KeyNotFound),
         ("KMSInvalidStateException", KeyWrongState),
         ("SomethingNew", KmsError),
     ],

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import click
 
-from byok.cli.options import aws_options, emit, kms_client, output_option
+from byok.cli.options import aws_options, emit, output_option
 from byok.inventory import collect
+from byok.kms.client import KmsClient
 from byok.output import Listing
 
 
@@ -19,7 +20,7 @@ from byok.output import Listing
 def inventory(regions, all_keys, aws, output_format) -> None:
     """List the KMS keys of the account: the seed of a rotation plan."""
     names = [r.strip() for r in regions.split(",")] if regions else [aws.region]
-    clients = [kms_client(replace(aws, region=name)) for name in names]
+    clients = [KmsClient(replace(aws, region=name)) for name in names]
     entries = collect(clients)
     rows = [
         {

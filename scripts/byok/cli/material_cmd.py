@@ -10,12 +10,12 @@ from byok.cli.options import (
     aws_options,
     emit,
     hsm_options,
-    kms_client,
     open_hsm,
     output_option,
 )
 from byok.errors import ConfigError
 from byok.importer import MaterialImporter, label_of
+from byok.kms.client import KmsClient
 from byok.model import Strategy
 from byok.output import Listing
 from byok.renewal import MaterialRenewer
@@ -57,7 +57,7 @@ def import_(
     if valid_to and no_expiry:
         raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
     expiry = _utc(valid_to) if valid_to else None
-    kms = kms_client(aws)
+    kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
@@ -98,7 +98,7 @@ def import_(
 @output_option
 def list_(key_ref, aws, output_format) -> None:
     """List every material of a key (current, previous and pending) with its expiry."""
-    kms = kms_client(aws)
+    kms = KmsClient(aws)
     key = kms.describe(key_ref)
     materials = kms.list_materials(key.key_id)
     rows = [
@@ -159,7 +159,7 @@ def renew(
     """Re-import expiring or expired material (the same bytes, wrapped again by the HSM)."""
     now = datetime.now(UTC)
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
-    kms = kms_client(aws)
+    kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
         renewer = MaterialRenewer(
             token, kms, token.choose_algorithm(hsm_settings.forced_algorithm), hsm_settings.wrapping_key_spec

@@ -10,7 +10,6 @@ import click
 
 from byok.config import AwsSettings, HsmSettings, read_pin
 from byok.hsm.backend import HsmBackend
-from byok.kms.client import KmsClient
 from byok.output import FORMATS, Listing
 
 
@@ -67,10 +66,6 @@ def open_hsm(settings: HsmSettings) -> Iterator[HsmBackend]:
         yield hsm
     finally:
         hsm.close()
-
-
-def kms_client(aws: AwsSettings) -> KmsClient:
-    return KmsClient(aws)
 
 
 def emit(listing: Listing, output_format: str) -> None:

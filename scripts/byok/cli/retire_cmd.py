@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from byok.audit.journal import Journal, journal_path
-from byok.cli.options import aws_options, hsm_options, kms_client, open_hsm
+from byok.cli.options import aws_options, hsm_options, open_hsm
 from byok.cli.rotate_cmd import config_option, env_option
+from byok.kms.client import KmsClient
 from byok.policy import load_policy
 from byok.references import state_references
 from byok.render import read_tfvars, render_tfvars
@@ -57,7 +58,7 @@ def retire(
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
     state = read_tfvars(tfvars)
-    kms = kms_client(aws)
+    kms = KmsClient(aws)
     retirement = Retirement(
         kms,
         _terraform_references(policy, environment, aws.endpoint_url),

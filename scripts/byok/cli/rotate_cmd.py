@@ -15,7 +15,6 @@ from byok.cli.options import (
     aws_options,
     emit,
     hsm_options,
-    kms_client,
     open_hsm,
     output_option,
 )
@@ -23,6 +22,7 @@ from byok.errors import ByokError, RotationBlocked
 from byok.estate import EnvironmentState
 from byok.failpoints import hit
 from byok.importer import MaterialImporter
+from byok.kms.client import KmsClient
 from byok.output import Listing
 from byok.policy import load_policy
 from byok.render import read_tfvars, render_tfvars
@@ -166,7 +166,7 @@ def apply_cmd(
     if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
-    kms = kms_client(aws)
+    kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
@@ -219,7 +219,7 @@ def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
     state = read_tfvars(tfvars)
-    checks = verify_environment(state, kms_client(aws), CanaryStore(policy.state_dir))
+    checks = verify_environment(state, KmsClient(aws), CanaryStore(policy.state_dir))
     rows = [
         {
             "key": check.key,

@@ -8,13 +8,14 @@ from byok.errors import (
     ByokError,
     ImportTokenExpired,
     KeyNotExternal,
+    KeyNotFound,
     KeyWrongState,
     KmsError,
     MaterialRejected,
 )
 
 _BY_CODE: dict[str, tuple[type[KmsError], str]] = {
-    "NotFoundException": (KmsError, "check the key ID, ARN or alias and the region/account"),
+    "NotFoundException": (KeyNotFound, "check the key ID, ARN or alias and the region/account"),
     "UnsupportedOperationException": (
         KeyNotExternal,
         "material can be imported only into keys created with Origin=EXTERNAL",
