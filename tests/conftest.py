@@ -1,38 +1,155 @@
-"""Fixtures shared by every suite: a real SoftHSM2 token per test module, so pytest-xdist workers never share."""
+"""Fixtures shared by every suite: a real token per test module, on each PKCS#11 implementation byok is tested on.
+
+``token`` is parametrised over SoftHSM2 and opencryptoki's software token, so every test that uses it runs on
+both. Two markers narrow that, and the test id says why:
+
+- ``@pytest.mark.needs("aes-key-wrap")``: the test needs a capability one token lacks; that token's id names
+  the missing capability (``opencryptoki-lacks-aes-key-wrap``) and the test is skipped there with the reason.
+- ``@pytest.mark.softhsm_only("why")``: the test is not run on opencryptoki for suite time; the SoftHSM2 id
+  says so (``softhsm2-only-<why>``).
+
+opencryptoki has one soft token per machine behind one daemon, so its tests share an xdist group (one worker);
+SoftHSM2 tokens live under each module's tmp dir.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
 from byok.config import HsmSettings
 from byok.hsm import Pkcs11Hsm, SoftHsmToken
-from byok.hsm.softhsm import CONF_VARIABLE
+from byok.hsm.opencryptoki import OpencryptokiToken, SlotDaemon
 
-USER_PIN = "pin-7f3a91c2"
-SO_PIN = "so-pin-4b8e2d17"
 TOKEN_LABEL = "byok-test"
 
 
+@dataclass(frozen=True)
+class TokenKind:
+    """A PKCS#11 implementation under test: its PINs (opencryptoki allows 4-8 characters) and what it lacks."""
+
+    name: str
+    user_pin: str
+    so_pin: str
+    lacks: dict[str, str]  # capability -> why it is missing
+
+
+SOFTHSM2 = TokenKind(
+    "softhsm2", "pin-7f3a91c2", "so-pin-4b8e2d17", {"rsa-oaep-sha256": "SoftHSM2 2.6.1 OAEP is SHA-1 only"}
+)
+OPENCRYPTOKI = TokenKind(
+    "opencryptoki",
+    "us7f3a91",
+    "so4b8e2d",
+    {
+        "aes-key-wrap": "opencryptoki 3.8.1 has no CKM_AES_KEY_WRAP(_PAD), so no RSA_AES two-step wrap",
+        "check-value": "opencryptoki 3.8.1 has no CKA_CHECK_VALUE",
+        "trusted-wrapping": "opencryptoki 3.8.1 ignores CKA_WRAP_WITH_TRUSTED",
+        "token-per-dir": "opencryptoki has one soft token per machine, at a compiled-in path",
+    },
+)
+KINDS = (SOFTHSM2, OPENCRYPTOKI)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(capability, ...): skip (and name it in the id) on tokens lacking it")
+    config.addinivalue_line("markers", "softhsm_only(why): run on SoftHSM2 only, for the reason in the id")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "token" not in metafunc.fixturenames:
+        return
+    needs = [capability for mark in metafunc.definition.iter_markers("needs") for capability in mark.args]
+    only = metafunc.definition.get_closest_marker("softhsm_only")
+    params = []
+    for kind in KINDS:
+        missing = [capability for capability in needs if capability in kind.lacks]
+        if only is not None and kind is not SOFTHSM2:
+            continue
+        if missing:
+            why = "; ".join(kind.lacks[capability] for capability in missing)
+            params.append(
+                pytest.param(kind, id=f"{kind.name}-lacks-{'-'.join(missing)}", marks=pytest.mark.skip(reason=why))
+            )
+            continue
+        marks = [pytest.mark.xdist_group("opencryptoki")] if kind is OPENCRYPTOKI else []
+        name = f"{kind.name}-only-{_slug(only.args[0])}" if only is not None else kind.name
+        params.append(pytest.param(kind, id=name, marks=marks))
+    metafunc.parametrize("token", params, indirect=True, scope="module")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 @pytest.fixture(scope="session")
-def user_pin() -> str:
-    return USER_PIN
+def slot_daemon() -> Iterator[SlotDaemon]:
+    """pkcsslotd for this worker's opencryptoki tests; stopped, and the soft token reset, at the end."""
+    daemon = SlotDaemon()
+    daemon.start(factory_reset=True)
+    yield daemon
+    daemon.stop(factory_reset=True)
 
 
 @pytest.fixture(scope="module")
-def token(tmp_path_factory: pytest.TempPathFactory) -> SoftHsmToken:
-    return SoftHsmToken.create(tmp_path_factory.mktemp("softhsm"), TOKEN_LABEL, USER_PIN, SO_PIN)
+def token(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh, initialised token of the requested kind, labelled ``byok-test``."""
+    kind: TokenKind = getattr(request, "param", SOFTHSM2)
+    if kind is OPENCRYPTOKI:
+        request.getfixturevalue("slot_daemon")
+        made = OpencryptokiToken.create(TOKEN_LABEL, kind.user_pin, kind.so_pin)
+    else:
+        made = SoftHsmToken.create(tmp_path_factory.mktemp("softhsm"), TOKEN_LABEL, kind.user_pin, kind.so_pin)
+    return TokenUnderTest(kind, made)
+
+
+@dataclass(frozen=True)
+class TokenUnderTest:
+    """The token plus what tests need to know about its implementation."""
+
+    kind: TokenKind
+    handle: SoftHsmToken | OpencryptokiToken
+
+    @property
+    def label(self) -> str:
+        return self.handle.label
+
+    @property
+    def module(self) -> str:
+        return self.handle.module
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**self.handle.env, "BYOK_PKCS11_MODULE": self.handle.module}
+
+    @property
+    def user_pin(self) -> str:
+        return self.kind.user_pin
+
+    @property
+    def so_pin(self) -> str:
+        return self.kind.so_pin
+
+    def lacks(self, capability: str) -> bool:
+        return capability in self.kind.lacks
 
 
 @pytest.fixture
-def settings(token: SoftHsmToken, monkeypatch: pytest.MonkeyPatch) -> HsmSettings:
-    """Point SoftHSM2 at this module's token dir: another module's token may have moved it."""
-    monkeypatch.setenv(CONF_VARIABLE, str(token.conf_path))
+def user_pin(token: TokenUnderTest) -> str:
+    return token.user_pin
+
+
+@pytest.fixture
+def settings(token: TokenUnderTest) -> HsmSettings:
+    """Point this process at this module's token (another module's SoftHSM2 token may be the active one)."""
+    token.handle.activate()
     return HsmSettings(module=token.module, token_label=token.label)
 
 
 @pytest.fixture
-def hsm(settings: HsmSettings) -> Iterator[Pkcs11Hsm]:
-    with Pkcs11Hsm.open(settings, USER_PIN) as opened:
+def hsm(settings: HsmSettings, user_pin: str) -> Iterator[Pkcs11Hsm]:
+    with Pkcs11Hsm.open(settings, user_pin) as opened:
         yield opened

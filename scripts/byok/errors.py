@@ -45,6 +45,18 @@ class MaterialNotFound(HsmError):
     pass
 
 
+class LibraryUnavailable(HsmError):
+    """The PKCS#11 library is missing, not a library, or cannot reach its service (daemon, hardserver)."""
+
+
+class MaterialConflict(HsmError):
+    """An HSM object already backs another KMS key: one material, one key."""
+
+
+class TrustedWrappingPending(HsmError):
+    """Key-ceremony mode: the security officer has not yet approved (made trusted) the KMS wrapping key."""
+
+
 class KmsError(ByokError):
     exit_code = 5
 
@@ -71,6 +83,14 @@ class MaterialRejected(KmsError):
 
 class InsecureEndpoint(KmsError):
     pass
+
+
+class WrappingKeyMismatch(KmsError):
+    """GetParametersForImport answered with another key or another wrapping key spec than requested."""
+
+
+class AlgorithmRefused(KmsError):
+    """The region does not offer the wrapping algorithm, or the estate's minimum-algorithm policy forbids it."""
 
 
 class RotationBlocked(ByokError):

@@ -89,13 +89,14 @@ def test_second_session_loss_fails_clearly(hsm: Pkcs11Hsm, monkeypatch: pytest.M
         hsm.list_materials()
 
 
+@pytest.mark.needs("token-per-dir")
 def test_a_token_made_by_another_process_is_found(settings: HsmSettings, user_pin: str, token) -> None:
     script = (
         "import sys; from pathlib import Path; from byok.hsm import SoftHsmToken; "
         "SoftHsmToken.create(Path(sys.argv[1]), 'late-token', sys.argv[2], 'so-pin-1')"
     )
     # The PIN travels on argv here only because it is a throwaway test PIN.
-    subprocess.run([sys.executable, "-c", script, str(token.conf_path.parent), user_pin], check=True)
+    subprocess.run([sys.executable, "-c", script, str(token.handle.conf_path.parent), user_pin], check=True)
     late = HsmSettings(module=settings.module, token_label="late-token")
     with Pkcs11Hsm.open(late, user_pin) as hsm:
         assert hsm.token_info().label == "late-token"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 import PyKCS11
 
 from byok.errors import HsmError, PinIncorrect, TokenNotFound
+from byok.hsm import library as libraries
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +53,6 @@ def mechanism_names(lib: PyKCS11.PyKCS11Lib, slot: int) -> tuple[str, ...]:
     return tuple(sorted(str(PyKCS11.CKM.get(value, f"CKM_0x{value:08X}")) for value in found))
 
 
-def load_library(module: str) -> PyKCS11.PyKCS11Lib:
-    if not Path(module).is_file():
-        raise HsmError(
-            f"PKCS#11 library {module} does not exist",
-            "install the HSM client (Debian: apt install softhsm2) or set BYOK_PKCS11_MODULE",
-        )
-    lib = PyKCS11.PyKCS11Lib()
-    try:
-        return lib.load(module)
-    except PyKCS11.PyKCS11Error as exc:
-        raise HsmError(
-            f"cannot load PKCS#11 library {module}: {ckr_name(exc)}",
-            "check that the file is the HSM vendor's PKCS#11 module for this architecture",
-        ) from None
-
-
 class TokenSession:
     """One user session on one token; ``run`` retries an operation once after a session loss."""
 
@@ -76,20 +60,10 @@ class TokenSession:
         self.module = module
         self.token_label = token_label
         self._pin = pin
-        self._lib: PyKCS11.PyKCS11Lib | None = load_library(module)
+        self.lib = libraries.library(module)
         self._session: PyKCS11.Session | None = None
-        try:
-            self.slot = self._find_slot()
-            self._session = self._login()
-        except HsmError:
-            self.close()
-            raise
-
-    @property
-    def lib(self) -> PyKCS11.PyKCS11Lib:
-        if self._lib is None:
-            raise HsmError("the HSM connection is closed", "open a new one")
-        return self._lib
+        self.slot = self._find_slot(may_reinitialise=True)
+        self._session = self._login()
 
     def run(self, operation: Callable[[PyKCS11.Session], T]) -> T:
         try:
@@ -110,12 +84,11 @@ class TokenSession:
             ) from None
 
     def close(self) -> None:
+        """Close this session only: the library stays loaded for the life of the process."""
         if self._session is not None:
             quietly(self._session.closeSession)
             self._session = None
-        if self._lib is not None:
-            self._lib.unload()
-            self._lib = None
+            libraries.session_closed(self.module)
 
     def _current(self) -> PyKCS11.Session:
         if self._session is None:
@@ -123,19 +96,15 @@ class TokenSession:
         return self._session
 
     def _reopen(self) -> None:
-        if self._session is not None:
-            quietly(self._session.closeSession)
-            self._session = None
-        self.slot = self._find_slot()
+        """A fresh session on the token found again by label: slot ids may have moved (fail-over)."""
+        self.close()
+        self.slot = self._find_slot(may_reinitialise=False)
         self._session = self._login()
 
-    def _find_slot(self) -> int:
-        """Find the token by label; reload the library once, since tokens made after load stay hidden."""
+    def _find_slot(self, *, may_reinitialise: bool) -> int:
+        """Find the token by label; re-initialise once (never reload), since tokens made elsewhere stay hidden."""
         found = self._slots_by_label()
-        if self.token_label not in found:
-            self.lib.unload()
-            self._lib = None
-            self._lib = load_library(self.module)
+        if self.token_label not in found and may_reinitialise and libraries.reinitialise(self.module):
             found = self._slots_by_label()
         if self.token_label not in found:
             labels = ", ".join(sorted(repr(label) for label in found)) or "none"
@@ -155,12 +124,14 @@ class TokenSession:
 
     def _login(self) -> PyKCS11.Session:
         session = self.lib.openSession(self.slot, PyKCS11.CKF_RW_SESSION)
+        libraries.session_opened(self.module)
         try:
             session.login(self._pin)
         except PyKCS11.PyKCS11Error as exc:
             if exc.value == PyKCS11.CKR_USER_ALREADY_LOGGED_IN:
                 return session  # another session of this process holds the login
             quietly(session.closeSession)
+            libraries.session_closed(self.module)
             if exc.value in PIN_REFUSED:
                 raise PinIncorrect(
                     f"token {self.token_label!r} refused the user PIN ({ckr_name(exc)})",

@@ -15,7 +15,8 @@ import PyKCS11
 
 from byok.config import DEFAULT_PKCS11_MODULE
 from byok.errors import HsmError
-from byok.hsm.session import ckr_name, load_library, token_label
+from byok.hsm import library as libraries
+from byok.hsm.session import ckr_name, token_label
 
 CONF_VARIABLE = "SOFTHSM2_CONF"
 TOKEN_LABEL_BYTES = 32
@@ -32,6 +33,11 @@ class SoftHsmToken:
     @property
     def env(self) -> dict[str, str]:
         return {CONF_VARIABLE: str(self.conf_path)}
+
+    def activate(self) -> None:
+        """Point this process's SoftHSM2 at this token's config; a no-op when it already is."""
+        if _configured.get(self.module) != self.conf_path:
+            _configure(self.module, self.conf_path)
 
     @classmethod
     def create(
@@ -56,14 +62,26 @@ class SoftHsmToken:
             f"directories.tokendir = {token_dir}\nobjectstore.backend = file\nlog.level = ERROR\n",
             encoding="utf-8",
         )
-        os.environ[CONF_VARIABLE] = str(conf_path)
-        lib = load_library(module)
-        try:
-            if label not in _token_labels(lib):
-                _initialise(lib, label, user_pin, so_pin)
-        finally:
-            lib.unload()
+        lib = _configure(module, conf_path)
+        if label not in _token_labels(lib):
+            _initialise(lib, label, user_pin, so_pin)
         return cls(conf_path=conf_path, label=label, module=module)
+
+
+_configured: dict[str, Path] = {}  # module -> the SOFTHSM2_CONF its last C_Initialize read
+
+
+def _configure(module: str, conf_path: Path) -> PyKCS11.PyKCS11Lib:
+    """Set SOFTHSM2_CONF and re-initialise the loaded library so that it reads it (never reload it)."""
+    os.environ[CONF_VARIABLE] = str(conf_path)
+    lib = libraries.library(module)
+    if not libraries.reinitialise(module):
+        raise HsmError(
+            f"cannot switch SoftHSM2 to {conf_path} while a session of this process is open",
+            "close every HSM session first",
+        )
+    _configured[module] = conf_path
+    return lib
 
 
 def _token_labels(lib: PyKCS11.PyKCS11Lib) -> set[str]:
