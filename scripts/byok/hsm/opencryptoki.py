@@ -4,7 +4,8 @@ opencryptoki 3.8.1 needs its slot daemon ``pkcsslotd`` (no systemd in containers
 directly) and keeps the software token in ``/var/lib/opencryptoki/swtok``: that path is compiled
 in (only its last part is configurable, per slot, with ``tokname``), so the token cannot live under a
 work dir. ``OpencryptokiToken.create`` therefore empties the token, and a daemon started with
-``factory_reset`` returns it to the factory state before and after. PINs go through PyKCS11 (C_InitToken, C_SetPIN, C_InitPIN), never ``pkcsconf`` argv.
+``factory_reset`` returns it to the factory state before and after. PINs go through PyKCS11
+(C_InitToken, C_SetPIN, C_InitPIN), never ``pkcsconf`` argv.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ MODULE = "/usr/lib/x86_64-linux-gnu/opencryptoki/libopencryptoki.so.0"
 DAEMON = "/usr/sbin/pkcsslotd"
 PID_FILE = Path("/var/run/pkcsslotd.pid")
 SOFT_TOKEN_DIR = Path("/var/lib/opencryptoki/swtok")
-SOFT_TOKEN_SHM = Path("/dev/shm/var.lib.opencryptoki.swtok")
+SOFT_TOKEN_SHM = Path("/dev/shm/var.lib.opencryptoki.swtok")  # noqa: S108 - the daemon's own, fixed name
 FACTORY_SO_PIN = "87654321"  # noqa: S105 - opencryptoki's documented default SO PIN of an uninitialised token
-SOFT_TOKEN_MODEL = "IBM SoftTok"
+SOFT_TOKEN_MODEL = "IBM SoftTok"  # noqa: S105 - a token model name, not a secret
 PIN_LENGTHS = range(4, 9)
 
 
