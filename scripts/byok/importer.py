@@ -27,7 +27,7 @@ from byok.model import (
     WrappingKeySpec,
 )
 
-_DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+) kcv:(?P<kcv>[0-9a-f]+)$")
+_DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+)( kcv:(?P<kcv>[0-9a-f]+))?$")
 
 Progress = Callable[[str], None]
 Done = Callable[[str, dict[str, object]], None]  # (step, facts): what the audit journal records
@@ -35,7 +35,8 @@ Done = Callable[[str, dict[str, object]], None]  # (step, facts): what the audit
 
 def material_description(material: HsmMaterial) -> str:
     """The KeyMaterialDescription that ties a KMS material to its HSM object (non-secret)."""
-    return f"byok label:{material.label} kcv:{material.check_value}"
+    kcv = f" kcv:{material.check_value}" if material.check_value else ""
+    return f"byok label:{material.label}{kcv}"
 
 
 def label_of(material: KeyMaterial) -> str | None:
@@ -65,7 +66,7 @@ class ImportPlan:
 class ImportOutcome:
     key_arn: str
     label: str
-    check_value: str
+    check_value: str  # "" where the token has no CKA_CHECK_VALUE: then material_id + label identify it
     material_id: str
     material_state: KeyMaterialState
     algorithm: str
@@ -171,7 +172,7 @@ class MaterialImporter:
         return ImportOutcome(
             key_arn=key.arn,
             label=plan.label,
-            check_value=hsm_material.check_value,
+            check_value=hsm_material.check_value or "",
             material_id=material_id,
             material_state=state,
             algorithm=plan.algorithm.algorithm.value,

@@ -90,10 +90,15 @@ class ImportParameters:
 
 @dataclass(frozen=True)
 class HsmMaterial:
-    """A key material object held in the HSM, known by its label and its key check value."""
+    """A key material object held in the HSM, known by its label (bound to one KMS key) and its fingerprint.
+
+    The fingerprint is the key check value where the token implements it; otherwise the audit trail
+    names the material by KMS's KeyMaterialId, this label and, where present, CKA_UNIQUE_ID.
+    """
 
     label: str
-    check_value: str  # hex, 3 bytes (PKCS#11 2.40 CKA_CHECK_VALUE)
+    check_value: str | None  # hex, 3 bytes (PKCS#11 2.40 CKA_CHECK_VALUE); None where the token has none
+    unique_id: str | None = None  # CKA_UNIQUE_ID (PKCS#11 3.0), where the token assigns one
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Material lifecycle on a real SoftHSM2 token: labels stay unique, values never leave in the clear."""
+"""Material lifecycle on each real token: labels stay unique, values never leave in the clear."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from byok.hsm.wrapping import secret_aes256_template
 from byok.model import HsmMaterial
 
 
-def test_generate_find_list_destroy(hsm: Pkcs11Hsm) -> None:
+def test_generate_find_list_destroy(hsm: Pkcs11Hsm, token) -> None:
     first = hsm.generate_material("life-dev-s3-1")
     second = hsm.generate_material("life-dev-s3-2")
     hsm.generate_material("other-prod-rds-1")
 
-    assert len(first.check_value) == 6 and first.check_value != second.check_value
+    if token.lacks("check-value"):
+        assert first.check_value is None and second.check_value is None  # label (+ CKA_UNIQUE_ID) identify it
+    else:
+        assert len(first.check_value) == 6 and first.check_value != second.check_value
     assert hsm.find_material("life-dev-s3-1") == first
     assert hsm.list_materials("life-") == [first, second]
     assert {material.label for material in hsm.list_materials()} >= {"life-dev-s3-1", "other-prod-rds-1"}

@@ -4,37 +4,42 @@ The mechanism list cannot answer this: it says CKM_RSA_PKCS_OAEP but not which h
 SoftHSM2 lists it yet refuses SHA-256 (CKR_ARGUMENTS_BAD). So each algorithm is tried once on a
 throwaway key and its output unwrapped in software, which also catches a token whose
 CKM_AES_KEY_WRAP_PAD is not RFC 5649 or that ignores the OAEP hash. Only throwaway keys are
-involved: a probe RSA key made in software (only its public half goes to the token) and a
-random AES session key that is not key material.
+involved: a probe RSA key made in software (only its public half goes to the token) and an AES
+session key *generated inside the token* (FIPS-mode tokens and nShield refuse a plaintext
+C_CreateObject). The software unwrap is checked against the token's own AES-ECB encryption of a
+zero block under the probe key (or its CKA_CHECK_VALUE), so no key value is ever read. Every
+refusal by the token becomes a probe result, never an exception.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 
 import PyKCS11
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
 from byok.errors import MechanismUnsupported
 from byok.hsm.backend import AlgorithmChoice
-from byok.hsm.session import ckr_name, quietly
-from byok.hsm.wrapping import WrapPlan, wrap_key
+from byok.hsm.session import SESSION_LOST, ckr_name, quietly
+from byok.hsm.wrapping import WrapPlan, secret_aes256_template, wrap_key
 from byok.model import WrappingAlgorithm
 
 PROBE_KEY_BITS = 2048
 _HASH_TITLES = {"sha1": "SHA-1", "sha256": "SHA-256"}
+_ZERO_BLOCK = bytes(16)
 
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """How the token runs each algorithm it can do, and why each other one failed."""
+    """How the token runs each algorithm it can do, why each other one failed, and whether it has check values."""
 
     plans: dict[WrappingAlgorithm, WrapPlan] = field(default_factory=dict)
     failures: dict[WrappingAlgorithm, str] = field(default_factory=dict)
+    check_values: bool = False
 
     @property
     def supported(self) -> list[WrappingAlgorithm]:
@@ -42,27 +47,24 @@ class ProbeResult:
 
 
 def probe(session: PyKCS11.Session, mechanisms: tuple[str, ...]) -> ProbeResult:
+    """Try every algorithm on a session AES key the token generates itself; the probe key is always destroyed."""
     private_key = _probe_rsa_key()
     public_der = private_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    probe_value = os.urandom(32)
-    probe_key = session.createObject(
-        [
-            (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY),
-            (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
-            (PyKCS11.CKA_TOKEN, False),
-            (PyKCS11.CKA_SENSITIVE, False),
-            (PyKCS11.CKA_EXTRACTABLE, True),
-            (PyKCS11.CKA_LABEL, "byok-probe-key"),
-            (PyKCS11.CKA_VALUE, probe_value),
-        ]
-    )
-    result = ProbeResult()
     try:
+        probe_key = session.generateKey(_probe_key_template())
+    except PyKCS11.PyKCS11Error as exc:
+        if exc.value in SESSION_LOST:
+            raise  # not a refusal: the caller reopens the session and probes again
+        refused = f"the token refused to generate a session AES-256 probe key ({ckr_name(exc)})"
+        return ProbeResult(failures=dict.fromkeys(WrappingAlgorithm.by_strength(), refused))
+    result = ProbeResult(check_values=read_check_value(session, probe_key) is not None)
+    try:
+        fingerprint = _Fingerprint.of(session, probe_key)
         for algorithm in WrappingAlgorithm.by_strength():
             for plan in _candidate_plans(algorithm, mechanisms):
-                failure = _try(session, probe_key, public_der, plan, private_key, probe_value)
+                failure = _try(session, probe_key, public_der, plan, private_key, fingerprint)
                 if failure is None:
                     result.plans[algorithm] = plan
                     result.failures.pop(algorithm, None)
@@ -71,6 +73,50 @@ def probe(session: PyKCS11.Session, mechanisms: tuple[str, ...]) -> ProbeResult:
     finally:
         quietly(lambda: session.destroyObject(probe_key))
     return result
+
+
+def read_check_value(session: PyKCS11.Session, handle: int) -> str | None:
+    """CKA_CHECK_VALUE as hex, or None where the token has none (opencryptoki 3.8.1, pre-2.40 firmware)."""
+    try:
+        value = session.getAttributeValue(handle, [PyKCS11.CKA_CHECK_VALUE], allAsBinary=True)[0]
+    except PyKCS11.PyKCS11Error:
+        return None
+    return bytes(value).hex() if value and len(value) == 3 else None
+
+
+def _probe_key_template() -> list[tuple[int, object]]:
+    """A session key that may wrap nothing but be wrapped, and encrypt (only to check the unwrap)."""
+    template = dict(secret_aes256_template("byok-probe-key", token=False, wrap=False))
+    template[PyKCS11.CKA_ENCRYPT] = True
+    return list(template.items())
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    """What the token says about the probe key, to compare a software unwrap with: no key value is read."""
+
+    ecb_zero_block: bytes | None
+    check_value: str | None
+
+    @classmethod
+    def of(cls, session: PyKCS11.Session, key: int) -> _Fingerprint:
+        try:
+            ecb = bytes(session.encrypt(key, _ZERO_BLOCK, PyKCS11.Mechanism(PyKCS11.CKM_AES_ECB)))
+        except PyKCS11.PyKCS11Error:
+            ecb = None
+        return cls(ecb, read_check_value(session, key))
+
+    def matches(self, aes_key: bytes) -> bool | None:
+        """True/False when the token gave something to compare with, None when it gave nothing."""
+        if len(aes_key) != 32:
+            return False
+        encryptor = Cipher(algorithms.AES(aes_key), modes.ECB()).encryptor()  # noqa: S305 - one zero block
+        ecb = encryptor.update(_ZERO_BLOCK) + encryptor.finalize()
+        if self.ecb_zero_block is not None:
+            return ecb == self.ecb_zero_block
+        if self.check_value is not None:
+            return ecb[:3].hex() == self.check_value
+        return None
 
 
 def choose(result: ProbeResult, forced: WrappingAlgorithm | None, token_label: str) -> AlgorithmChoice:
@@ -124,19 +170,21 @@ def _try(
     public_der: bytes,
     plan: WrapPlan,
     private_key: rsa.RSAPrivateKey,
-    probe_value: bytes,
+    fingerprint: _Fingerprint,
 ) -> str | None:
     """None if the token wrapped the probe key so that KMS would unwrap it, else what went wrong."""
     try:
         wrapped = wrap_key(session, probe_key, public_der, plan)
     except PyKCS11.PyKCS11Error as exc:
+        if exc.value in SESSION_LOST:
+            raise
         return f"{describe(plan)} failed ({ckr_name(exc)})"
     try:
         unwrapped = _unwrap_in_software(private_key, plan.algorithm, wrapped)
     except (ValueError, InvalidUnwrap):
-        unwrapped = b""
-    if unwrapped != probe_value:
         return f"{describe(plan)} produced output that KMS could not unwrap"
+    if fingerprint.matches(unwrapped) is False:
+        return f"{describe(plan)} produced output that unwraps to another key"
     return None
 
 

@@ -17,7 +17,7 @@ import PyKCS11
 
 from byok.config import HsmSettings
 from byok.errors import HsmError, MaterialNotFound, MechanismUnsupported
-from byok.hsm.algorithms import ProbeResult, choose, plan_for, probe
+from byok.hsm.algorithms import ProbeResult, choose, plan_for, probe, read_check_value
 from byok.hsm.backend import AlgorithmChoice, TokenInfo
 from byok.hsm.session import TokenSession, ckr_name, mechanism_names, token_label
 from byok.hsm.wrapping import secret_aes256_template, wrap_key
@@ -26,6 +26,8 @@ from byok.model import HsmMaterial, WrappingAlgorithm
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+CKA_UNIQUE_ID = 0x4  # PKCS#11 3.0; PyKCS11 1.5.20 has no constant for it
 
 _MATERIAL_CLASS = [
     (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY),
@@ -229,14 +231,22 @@ def _label_of(session: PyKCS11.Session, handle: int) -> str:
 
 
 def _material(session: PyKCS11.Session, handle: int, label: str) -> HsmMaterial:
-    """Read CKA_CHECK_VALUE, never CKA_VALUE (PyKCS11 returns [None] for a sensitive value, not an error)."""
-    value = session.getAttributeValue(handle, [PyKCS11.CKA_CHECK_VALUE], allAsBinary=True)[0]
-    if not value or len(value) != 3:
-        raise HsmError(
-            f"material {label!r} has no 3-byte CKA_CHECK_VALUE",
-            "the token must implement PKCS#11 2.40 check values for the audit trail; upgrade its firmware",
-        )
-    return HsmMaterial(label=label, check_value=bytes(value).hex())
+    """Read CKA_CHECK_VALUE and CKA_UNIQUE_ID where the token has them, never CKA_VALUE.
+
+    (PyKCS11 returns [None] for a sensitive value rather than an error: never read it as "empty key".)
+    """
+    return HsmMaterial(
+        label=label, check_value=read_check_value(session, handle), unique_id=_unique_id(session, handle)
+    )
+
+
+def _unique_id(session: PyKCS11.Session, handle: int) -> str | None:
+    try:
+        value = session.getAttributeValue(handle, [CKA_UNIQUE_ID], allAsBinary=True)[0]
+    except PyKCS11.PyKCS11Error:
+        return None
+    text = bytes(value or b"").decode("ascii", "replace").strip()
+    return text or None
 
 
 def _remedy_for(code: int) -> str:
