@@ -10,9 +10,9 @@ VENV := .venv
 CHECKOV_VENV := .venv-checkov
 WORK := .work
 STAMP := $(VENV)/.installed
-APT_PACKAGES := softhsm2 openssl
+APT_PACKAGES := softhsm2 opencryptoki openssl
 PROVIDER_DIR := .cache/terraform-plugins
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: help setup system-deps checkov provider demo test bench lint clean
 

@@ -43,7 +43,10 @@ SOFTHSM2 = TokenKind(
     "softhsm2",
     "pin-7f3a91c2",
     "so-pin-4b8e2d17",
-    {"rsa-oaep-sha256": "SoftHSM2 2.6.1 runs RSA-OAEP with SHA-1 only (SHA-256: CKR_ARGUMENTS_BAD)"},
+    {
+        "rsa-oaep-sha256": "SoftHSM2 2.6.1 runs RSA-OAEP with SHA-1 only (SHA-256: CKR_ARGUMENTS_BAD)",
+        "slot-daemon": "SoftHSM2 is a library alone, with no daemon that could be down",
+    },
     (Alg.RSA_AES_KEY_WRAP_SHA_1, Alg.RSAES_OAEP_SHA_1),
 )
 OPENCRYPTOKI = TokenKind(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from byok.config import HsmSettings
 from byok.errors import ByokError, HsmError, PinIncorrect, TokenNotFound
 from byok.hsm import Pkcs11Hsm, SoftHsmToken
 from byok.hsm.session import TokenSession
+
+BYOK = str(Path(sys.executable).with_name("byok"))
 
 
 def test_softhsm_token_is_reused_and_fast(tmp_path: Path) -> None:
@@ -129,3 +132,41 @@ def _lose_all_sessions(hsm: Pkcs11Hsm) -> None:
 
 def _everything_about(error: BaseException) -> str:
     return str(error) + repr(error) + "".join(traceback.format_exception(error))
+
+
+@pytest.mark.needs("slot-daemon")
+def test_stopped_daemon_is_named_as_the_cause(token, slot_daemon, user_pin: str, tmp_path: Path) -> None:
+    """opencryptoki answers C_Initialize with CKR_HOST_MEMORY when pkcsslotd is down: say that, exit 4."""
+    if slot_daemon.started_pid is None:
+        pytest.skip("pkcsslotd was already running before the tests: not ours to stop")
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(user_pin)
+    env = {**_clean_env(), **token.env, "BYOK_TOKEN_LABEL": token.label, "BYOK_HSM_PIN_FILE": str(pin_file)}
+    slot_daemon.stop()
+    try:
+        result = subprocess.run([BYOK, "hsm", "probe"], env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        slot_daemon.start()
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "CKR_HOST_MEMORY" in line and "pkcsslotd is not running -> start it" in line
+    assert "module path" not in line and user_pin not in result.stdout + result.stderr
+
+
+def test_wrong_token_label_is_one_line_not_a_crash(token, user_pin: str, tmp_path: Path) -> None:
+    """opencryptoki crashed (exit 139) when byok unloaded and reloaded the library to look for the token again."""
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(user_pin)
+    env = {**_clean_env(), **token.env, "BYOK_TOKEN_LABEL": "no-such-token", "BYOK_HSM_PIN_FILE": str(pin_file)}
+    result = subprocess.run([BYOK, "hsm", "probe"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert (
+        f"no token labelled 'no-such-token'" in line
+        and f"'{token.label}'" in line
+        and "-> set BYOK_TOKEN_LABEL" in line
+    )
+
+
+def _clean_env() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if not name.startswith(("BYOK_", "SOFTHSM2_"))}
