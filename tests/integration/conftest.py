@@ -1,4 +1,4 @@
-"""Integration fixtures: a real SoftHSM2 token and the local AWS endpoint (moto + KMS import) in-process."""
+"""Integration fixtures: a real token (SoftHSM2 or opencryptoki, see tests/conftest.py) and the local AWS endpoint (moto + KMS import) in-process."""
 
 from __future__ import annotations
 
@@ -102,6 +102,7 @@ def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
     monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+    monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
     monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     return tmp_path, s3_alias, rds_alias

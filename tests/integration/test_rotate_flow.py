@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from byok.cli.main import main
 from byok.estate import GenerationState
 from byok.render import read_tfvars
+
+pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
 
 def byok(capsys, *args: str) -> tuple[int, str, str]:
