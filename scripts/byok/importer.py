@@ -9,10 +9,11 @@ byok writes into its KeyMaterialDescription.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from byok.binding import require_label_bound, require_unclaimed
 from byok.errors import KeyNotExternal, KeyWrongState
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.kms.client import KmsClient
@@ -80,21 +81,28 @@ class MaterialImporter:
         kms: KmsClient,
         algorithm: AlgorithmChoice,
         wrapping_key_spec: WrappingKeySpec = WrappingKeySpec.RSA_4096,
+        claims: Mapping[str, str] | None = None,
     ) -> None:
         self.hsm = hsm
         self.kms = kms
         self.algorithm = algorithm
         self.wrapping_key_spec = wrapping_key_spec
+        self.claims = claims or {}  # check value -> key it backs, from the journal (byok.binding)
 
     def plan(self, key_ref: str, *, label: str | None = None, rotate: bool = True) -> ImportPlan:
+        """Decide from the real state; refuses another key's material here, before any KMS write."""
         key = self.kms.describe(key_ref)
         _require_importable(key)
+        if label is not None:
+            require_label_bound(label, key)
         materials = self._materials(key)
         imported = {label_of(m): m for m in materials if label_of(m)}
         if label is None:
             label = self._next_label(key, imported)
         in_kms = imported.get(label)
         hsm_object = self.hsm.find_material(label)
+        if hsm_object is not None:
+            require_unclaimed(hsm_object, key, self.claims)
         pending = next((m for m in materials if m.state == KeyMaterialState.PENDING_ROTATION), None)
         if in_kms is None and pending is not None:
             raise KeyWrongState(
@@ -163,7 +171,7 @@ class MaterialImporter:
             )
             expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
             facts = {"material_id": material_id, "check_value": hsm_material.check_value, "algorithm": algorithm}
-            done("import", {**facts, "detail": f"expires {expiry}"})
+            done("import", {**facts, "detail": f"{_fingerprint(plan.label, hsm_material)}; expires {expiry}"})
         if plan.rotate:
             progress("rotate")
             self.kms.rotate_on_demand(key.arn)
@@ -211,6 +219,12 @@ class MaterialImporter:
             if material.material_id == material_id:
                 return material.state
         raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
+
+
+def _fingerprint(label: str, material: HsmMaterial) -> str:
+    """What names the material in the journal besides material_id (and check_value, where the token has one)."""
+    unique = f", CKA_UNIQUE_ID {material.unique_id}" if material.unique_id else ""
+    return f"HSM object {label}{unique}"
 
 
 def _require_importable(key: KmsKey) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from byok.binding import require_label_bound
 from byok.errors import KeyWrongState, MaterialNotFound
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import label_of
@@ -63,6 +64,7 @@ class MaterialRenewer:
                     f"material {material.material_id} of {key.arn} was not imported by byok: its HSM object is unknown",
                     "re-import it with the tool that created it, or set its KeyMaterialDescription",
                 )
+            require_label_bound(label, key)
             renewals.append(Renewal(key, material, label, reason))
         if material_id is not None and not renewals:
             raise KeyWrongState(f"{key.arn} has no material {material_id}", "see `byok material list --key ...`")

@@ -1,4 +1,4 @@
-"""CLI tests run the real ``byok`` executable as a subprocess against SoftHSM2 and the local endpoint."""
+"""CLI tests run the real ``byok`` executable as a subprocess against each token and the local endpoint."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def cli_env(token, user_pin, endpoint, tmp_path) -> dict[str, str]:
         BYOK_TOKEN_LABEL=token.label,
         BYOK_HSM_PIN_FILE=str(pin_file),
         BYOK_AWS_ENDPOINT=endpoint.url,
+        BYOK_CONFIG=str(tmp_path / "byok.toml"),  # absent: the journal goes to tmp_path/.byok
         AWS_REGION="eu-central-1",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",

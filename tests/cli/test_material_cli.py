@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -105,3 +106,43 @@ def test_key_not_external_and_unknown_key(byok, endpoint):
 def test_pin_is_refused_on_argv(byok, user_pin):
     result = byok("hsm", "probe", "--pin", user_pin, check=False)
     assert result.returncode == 2 and "No such option" in result.stderr
+
+
+def _journal(cli_env) -> list[dict]:
+    path = Path(cli_env["BYOK_CONFIG"]).parent / ".byok" / "journal.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_import_and_renew_are_journaled(byok, cli_env, external_key):
+    _, alias, key_id = external_key
+    imported = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)["rows"][0]
+    byok("material", "renew", "--key", alias, "--material-id", imported["material id"])
+    records = _journal(cli_env)
+    assert [r["event"] for r in records] == [
+        "run-started", "material-generated", "parameters-fetched", "material-wrapped", "material-imported",
+        "run-finished", "run-started", "material-renewed", "run-finished",
+    ]  # fmt: skip
+    imported_record, renewed_record = records[4], records[7]
+    assert imported_record["key"] == imported["key"] and imported_record["material_id"] == imported["material id"]
+    assert f"HSM object {imported['label']}" in imported_record["detail"] and key_id in imported["label"]
+    assert renewed_record["material_id"] == imported["material id"]
+
+
+def test_label_of_another_keys_material_is_refused_before_any_kms_write(byok, cli_env, external_key, endpoint):
+    """Seen: --label <another key's object> imported that material into the target key, exit 0, unjournaled."""
+    client, _, _ = external_key
+    first = json.loads(byok("material", "import", "--key", external_key[1], "--output", "json").stdout)["rows"][0]
+    target = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    before = len(_journal(cli_env))
+    result = byok("material", "import", "--key", target, "--label", first["label"], check=False)
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"belongs to key {first['label'].split('/')[1]}, not {target}: one material backs one key" in line
+    assert client.describe_key(KeyId=target)["KeyMetadata"]["KeyState"] == "PendingImport"
+    assert "material-imported" not in [r["event"] for r in _journal(cli_env)[before:]]
+
+
+def test_label_without_a_key_id_is_refused(byok, external_key):
+    _, alias, _ = external_key
+    result = byok("material", "import", "--key", alias, "--label", "prod-rds-2", check=False)
+    assert result.returncode == 4 and "names no KMS key ID" in result.stderr

@@ -162,9 +162,7 @@ def test_wrong_token_label_is_one_line_not_a_crash(token, user_pin: str, tmp_pat
     assert result.returncode == 4, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert (
-        f"no token labelled 'no-such-token'" in line
-        and f"'{token.label}'" in line
-        and "-> set BYOK_TOKEN_LABEL" in line
+        "no token labelled 'no-such-token'" in line and f"'{token.label}'" in line and "-> set BYOK_TOKEN_LABEL" in line
     )
 
 

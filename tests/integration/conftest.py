@@ -1,4 +1,5 @@
-"""Integration fixtures: a real token (SoftHSM2 or opencryptoki, see tests/conftest.py) and the local AWS endpoint (moto + KMS import) in-process."""
+"""Integration fixtures: a real token (SoftHSM2 or opencryptoki, see tests/conftest.py) and the local AWS
+endpoint (moto + KMS import) in-process."""
 
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 The test plays KMS: it owns the RSA private key, so it can reverse the wrap and compare the
 result with the key check value the token reports; on a token without check values (opencryptoki)
-the material is wrapped twice, under SHA-1 and SHA-256 OAEP, and both unwraps must agree. The unwrapped material is throwaway test
-material: this is the only place where material exists outside the HSM, and only in tmp_path
-for the length of this test. Nothing here prints it.
+the material is wrapped twice, under SHA-1 and SHA-256 OAEP, and both unwraps must agree. The
+unwrapped material is throwaway test material: this is the only place where material exists
+outside the HSM, and only in tmp_path for the length of this test. Nothing here prints it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ def test_openssl_unwraps_to_the_material_the_token_holds(
 ) -> None:
     private, public_der = kms_key
     material = hsm.generate_material(f"interop-{algorithm}")
-    key = _unwrap_with_openssl(hsm.wrap(material.label, public_der, algorithm), algorithm, private, public_der, tmp_path)
+    key = _unwrap_with_openssl(
+        hsm.wrap(material.label, public_der, algorithm), algorithm, private, public_der, tmp_path
+    )
     assert len(key) == 32
     if material.check_value is not None:
         zero_block = tmp_path / "zero.bin"

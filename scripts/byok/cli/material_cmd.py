@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 
+from byok.audit.journal import Journal, journal_path
+from byok.binding import journaled_claims
 from byok.cli.options import (
     aws_options,
     emit,
@@ -13,12 +17,16 @@ from byok.cli.options import (
     open_hsm,
     output_option,
 )
+from byok.cli.rotate_cmd import config_option
 from byok.errors import ConfigError
+from byok.hsm.backend import AlgorithmChoice
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
 from byok.model import Strategy
 from byok.output import Listing
-from byok.renewal import MaterialRenewer
+from byok.policy import EstatePolicy, load_policy
+from byok.renewal import MaterialRenewer, Renewal
+from byok.rotation.journaling import RunJournal
 
 
 @click.group()
@@ -39,6 +47,7 @@ def material() -> None:
 @click.option("--valid-to", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), help="Material expiry (UTC).")
 @click.option("--no-expiry", is_flag=True, help="Material never expires (the default when --valid-to is absent).")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@config_option
 @hsm_options
 @aws_options
 @output_option
@@ -49,18 +58,25 @@ def import_(
     valid_to,
     no_expiry,
     dry_run,
+    config_path,
     hsm_settings,
     aws,
     output_format,
 ) -> None:
-    """Generate material in the HSM, wrap it inside the HSM, import it, and rotate (in place)."""
+    """Generate material in the HSM, wrap it inside the HSM, import it, and rotate (in place).
+
+    Every step is written to the audit journal (the estate's state_dir, .byok without a byok.toml).
+    """
     if valid_to and no_expiry:
         raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
     expiry = _utc(valid_to) if valid_to else None
+    journal_file = journal_path(_estate(config_path).state_dir)
     kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
-        importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
+        importer = MaterialImporter(
+            token, kms, choice, hsm_settings.wrapping_key_spec, claims=journaled_claims(journal_file)
+        )
         plan = importer.plan(key_ref, label=label, rotate=strategy == Strategy.IN_PLACE.value)
         if strategy == Strategy.ALIAS_SWAP.value and plan.key.current_material_id and plan.import_needed:
             raise ConfigError(
@@ -77,7 +93,14 @@ def import_(
             ]
             emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
             return
-        outcome = importer.execute(plan, valid_to=expiry, progress=lambda step: click.echo(f"  {step} ...", err=True))
+        journal = RunJournal(Journal.open(journal_file), "material import")
+        with journal.run():
+            outcome = importer.execute(
+                plan,
+                valid_to=expiry,
+                progress=lambda step: click.echo(f"  {step} ...", err=True),
+                done=journal.steps(plan.key.arn),
+            )
     rows = [
         {
             "key": outcome.key_arn,
@@ -123,6 +146,22 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _renewal_facts(renewal: Renewal, choice: AlgorithmChoice, valid_to: datetime | None) -> dict[str, object]:
+    expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
+    return {
+        "material_id": renewal.material.material_id,
+        "algorithm": choice.algorithm.value,
+        "detail": f"HSM object {renewal.label} re-imported ({renewal.reason}); expires {expiry}",
+    }
+
+
+def _estate(config_path: Path) -> EstatePolicy:
+    """The estate's settings; material commands also run without a byok.toml, with the defaults beside it."""
+    if config_path.exists():
+        return load_policy(config_path)
+    return EstatePolicy(environments=(), state_dir=config_path.parent / ".byok")
+
+
 @material.command("renew")
 @click.option("--key", "key_ref", required=True, help="Key ID, key ARN, alias name or alias ARN.")
 @click.option("--material-id", help="Renew this material only (default: every material that needs it).")
@@ -142,6 +181,7 @@ def _utc(value: datetime) -> datetime:
 )
 @click.option("--no-expiry", is_flag=True, help="Re-import without expiry instead.")
 @click.option("--dry-run", is_flag=True, help="List what would be renewed; change nothing.")
+@config_option
 @hsm_options
 @aws_options
 @output_option
@@ -152,32 +192,36 @@ def renew(
     valid_for_days,
     no_expiry,
     dry_run,
+    config_path,
     hsm_settings,
     aws,
     output_format,
 ) -> None:
-    """Re-import expiring or expired material (the same bytes, wrapped again by the HSM)."""
+    """Re-import expiring or expired material (the same bytes, wrapped again by the HSM); journaled."""
     now = datetime.now(UTC)
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
+    journal_file = journal_path(_estate(config_path).state_dir)
     kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
-        renewer = MaterialRenewer(
-            token, kms, token.choose_algorithm(hsm_settings.forced_algorithm), hsm_settings.wrapping_key_spec
-        )
+        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        renewer = MaterialRenewer(token, kms, choice, hsm_settings.wrapping_key_spec)
         renewals = renewer.plan(key_ref, now, timedelta(days=horizon_days), material_id)
         rows = []
-        for renewal in renewals:
-            if not dry_run:
-                renewer.renew(renewal, valid_to, progress=lambda step: click.echo(f"  {step} ...", err=True))
-            rows.append(
-                {
-                    "material id": renewal.material.material_id,
-                    "state": renewal.material.state,
-                    "hsm label": renewal.label,
-                    "reason": renewal.reason,
-                    "new expiry": "(dry run)" if dry_run else (valid_to or "never"),
-                }
-            )
+        journal = None if dry_run or not renewals else RunJournal(Journal.open(journal_file), "material renew")
+        with journal.run() if journal else nullcontext():
+            for renewal in renewals:
+                if journal is not None:
+                    renewer.renew(renewal, valid_to, progress=lambda step: click.echo(f"  {step} ...", err=True))
+                    journal.steps(renewal.key.arn)("renew", _renewal_facts(renewal, choice, valid_to))
+                rows.append(
+                    {
+                        "material id": renewal.material.material_id,
+                        "state": renewal.material.state,
+                        "hsm label": renewal.label,
+                        "reason": renewal.reason,
+                        "new expiry": "(dry run)" if dry_run else (valid_to or "never"),
+                    }
+                )
     title = f"material renew {key_ref}" + (" (dry run)" if dry_run else "")
     notes = [] if rows else [f"nothing expires within {horizon_days} days"]
     emit(Listing(title, ["material id", "state", "hsm label", "reason", "new expiry"], rows, notes), output_format)
