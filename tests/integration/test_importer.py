@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from byok.canary import make_canary, verify_canary
-from byok.errors import ImportTokenExpired, KeyNotExternal, KeyWrongState
+from byok.errors import ImportTokenExpired, KeyNotExternal, KeyWrongState, MaterialConflict
+from byok.importer import MaterialImporter
 from byok.model import KeyMaterialState, KeyState
 from byok.sandbox import clock
 
@@ -119,3 +120,16 @@ def test_a_key_pending_deletion_is_refused_and_nothing_is_generated(importer, km
     with pytest.raises(KeyWrongState, match="PendingDeletion"):
         importer.plan(alias)
     assert hsm.list_materials(f"byok/{key.key_id}/") == []
+
+
+@pytest.mark.needs("check-value")
+def test_material_whose_check_value_backs_another_key_is_refused(hsm, kms):
+    """The journal's second witness: an object relabelled onto this key keeps its check value."""
+    alias, key = new_key(kms)
+    other_alias, other = new_key(kms)
+    relabelled = hsm.generate_material(f"byok/{key.key_id}/m1")  # as if relabelled from the other key
+    importer = MaterialImporter(hsm, kms, hsm.choose_algorithm(), claims={relabelled.check_value: other.arn})
+    with pytest.raises(MaterialConflict, match=f"already backs {other.arn}"):
+        importer.plan(alias)
+    assert kms.describe(alias).state == KeyState.PENDING_IMPORT
+    assert MaterialImporter(hsm, kms, hsm.choose_algorithm(), claims={relabelled.check_value: key.arn}).plan(alias)
