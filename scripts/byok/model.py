@@ -31,6 +31,11 @@ class WrappingAlgorithm(enum.StrEnum):
     def by_strength(cls) -> list[WrappingAlgorithm]:
         return list(cls)
 
+    def at_least(self, minimum: WrappingAlgorithm) -> bool:
+        """As strong as ``minimum`` or stronger, in the order of ``by_strength``."""
+        order = self.by_strength()
+        return order.index(self) <= order.index(minimum)
+
 
 class WrappingKeySpec(enum.StrEnum):
     RSA_2048 = "RSA_2048"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from byok.errors import ConfigError
+from byok.material_policy import MaterialPolicy, material_policy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -63,6 +64,7 @@ class EstatePolicy:
     terraform_dir: Path = Path("terraform")
     expiry_horizon_days: int = 30
     state_dir: Path = Path(".byok")
+    material: MaterialPolicy = field(default_factory=MaterialPolicy)
 
     def environment(self, name: str) -> EnvironmentPolicy:
         for env in self.environments:
@@ -116,6 +118,7 @@ def _policy(document: dict, base: Path) -> EstatePolicy:
         terraform_dir=base / _string(estate.get("terraform_dir", "terraform"), "estate.terraform_dir"),
         expiry_horizon_days=horizon,
         state_dir=base / _string(estate.get("state_dir", ".byok"), "estate.state_dir"),
+        material=material_policy(document.get("material", {})),
     )
 
 

@@ -70,10 +70,12 @@ def import_(
     if valid_to and no_expiry:
         raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
     expiry = _utc(valid_to) if valid_to else None
-    journal_file = journal_path(_estate(config_path).state_dir)
-    kms = KmsClient(aws)
+    estate = _estate(config_path)
+    journal_file = journal_path(estate.state_dir)
+    kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        kms.require_offered(choice.algorithm)
         importer = MaterialImporter(
             token, kms, choice, hsm_settings.wrapping_key_spec, claims=journaled_claims(journal_file)
         )
@@ -200,10 +202,12 @@ def renew(
     """Re-import expiring or expired material (the same bytes, wrapped again by the HSM); journaled."""
     now = datetime.now(UTC)
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
-    journal_file = journal_path(_estate(config_path).state_dir)
-    kms = KmsClient(aws)
+    estate = _estate(config_path)
+    journal_file = journal_path(estate.state_dir)
+    kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        kms.require_offered(choice.algorithm)
         renewer = MaterialRenewer(token, kms, choice, hsm_settings.wrapping_key_spec)
         renewals = renewer.plan(key_ref, now, timedelta(days=horizon_days), material_id)
         rows = []

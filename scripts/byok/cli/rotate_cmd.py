@@ -166,9 +166,10 @@ def apply_cmd(
     if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
-    kms = KmsClient(aws)
+    kms = KmsClient(aws, minimum_algorithm=policy.material.minimum_wrapping_algorithm)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        kms.require_offered(choice.algorithm)
         importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
         if dry_run:
             runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))

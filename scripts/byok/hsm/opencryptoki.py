@@ -67,18 +67,23 @@ class SlotDaemon:
             time.sleep(0.02)
         raise HsmError("pkcsslotd did not start", "run it by hand and read /var/log/opencryptoki")
 
+    def _gone_within(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while self.running_pid() is not None:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def stop(self, *, factory_reset: bool = False) -> None:
         """Stop the daemon this object started; ``factory_reset`` then removes the soft token's state."""
         if self.started_pid is None:
             return
         libraries.finalise(MODULE)  # pkcsslotd ignores SIGTERM while a process is attached to it
-        os.kill(self.started_pid, signal.SIGTERM)
-        for _ in range(250):
-            if self.running_pid() is None:
+        for stop_signal in (signal.SIGTERM, signal.SIGKILL):  # SIGKILL: another process is still attached
+            os.kill(self.started_pid, stop_signal)
+            if self._gone_within(seconds=3):
                 break
-            time.sleep(0.02)
-        else:
-            raise HsmError("pkcsslotd did not stop: another process still uses it", "stop that process first")
         self.started_pid = None
         if factory_reset:
             _remove_token_state()

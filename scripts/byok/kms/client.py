@@ -16,7 +16,8 @@ from botocore.config import Config
 
 from byok.config import AwsSettings
 from byok.kms.errors import translate
-from byok.kms.transport import require_secure_endpoint
+from byok.kms.transport import require_pinned_endpoint
+from byok.kms.wrapping_checks import check_import_parameters, require_offered
 from byok.model import (
     ExpirationModel,
     ImportParameters,
@@ -40,13 +41,20 @@ def retry_config() -> Config:
 
 
 class KmsClient:
-    def __init__(self, settings: AwsSettings, session: boto3.session.Session | None = None) -> None:
-        require_secure_endpoint(settings.endpoint_url)
+    def __init__(
+        self,
+        settings: AwsSettings,
+        session: boto3.session.Session | None = None,
+        minimum_algorithm: WrappingAlgorithm | None = None,
+    ) -> None:
         session = session or boto3.session.Session()
         self.region = settings.region
+        self.minimum_algorithm = minimum_algorithm
         self._kms = session.client(
             "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=retry_config()
         )
+        # What boto3 will really use: AWS_ENDPOINT_URL_KMS or a profile's endpoint_url may have overridden ours.
+        require_pinned_endpoint(self._kms.meta.endpoint_url, settings.region, settings.endpoint_url)
 
     @contextmanager
     def _call(self, action: str, key: str) -> Iterator[None]:
@@ -84,11 +92,18 @@ class KmsClient:
         with self._call("CreateAlias", alias):
             self._kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
+    def require_offered(self, algorithm: WrappingAlgorithm) -> None:
+        """Refuse, before any HSM or KMS work, an algorithm this region or the estate's minimum does not allow."""
+        require_offered(algorithm, self.region, self.minimum_algorithm)
+
     def get_import_parameters(self, key: str, algorithm: WrappingAlgorithm, spec: WrappingKeySpec) -> ImportParameters:
+        """Fetch, then check that KMS answered for this key with exactly the wrapping key spec asked for."""
+        self.require_offered(algorithm)
         with self._call("GetParametersForImport", key):
             response = self._kms.get_parameters_for_import(
                 KeyId=key, WrappingAlgorithm=algorithm.value, WrappingKeySpec=spec.value
             )
+        check_import_parameters(key, spec, response["KeyId"], response["PublicKey"])
         return ImportParameters(
             key_arn=response["KeyId"],
             public_key_der=response["PublicKey"],
