@@ -56,7 +56,7 @@ OPENCRYPTOKI = TokenKind(
     {
         "aes-key-wrap": "opencryptoki 3.8.1 has no CKM_AES_KEY_WRAP(_PAD), so no RSA_AES two-step wrap",
         "check-value": "opencryptoki 3.8.1 has no CKA_CHECK_VALUE",
-        "trusted-wrapping": "opencryptoki 3.8.1 ignores CKA_WRAP_WITH_TRUSTED",
+        "trusted-wrapping": "opencryptoki 3.8.1 refuses CKA_WRAP_WITH_TRUSTED and CKA_COPYABLE (CKR_ATTRIBUTE_TYPE_INVALID)",
         "token-per-dir": "opencryptoki has one soft token per machine, at a compiled-in path",
     },
     (Alg.RSAES_OAEP_SHA_256, Alg.RSAES_OAEP_SHA_1),

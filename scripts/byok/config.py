@@ -41,6 +41,17 @@ def read_pin(env: dict[str, str] | None = None) -> str:
     )
 
 
+def read_so_pin(env: dict[str, str] | None = None) -> str:
+    """The security officer PIN, from the file named by ``BYOK_HSM_SO_PIN_FILE`` only (never argv, never a variable)."""
+    env = dict(os.environ) if env is None else env
+    if not env.get("BYOK_HSM_SO_PIN_FILE"):
+        raise ConfigError(
+            "no security officer PIN given",
+            "the security officer sets BYOK_HSM_SO_PIN_FILE to a file holding the SO PIN (never on the command line)",
+        )
+    return read_pin({"BYOK_HSM_PIN_FILE": env["BYOK_HSM_SO_PIN_FILE"]})
+
+
 @dataclass(frozen=True)
 class HsmSettings:
     module: str

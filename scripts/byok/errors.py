@@ -53,8 +53,8 @@ class MaterialConflict(HsmError):
     """An HSM object already backs another KMS key: one material, one key."""
 
 
-class TrustedWrappingPending(HsmError):
-    """Key-ceremony mode: the security officer has not yet approved (made trusted) the KMS wrapping key."""
+class TrustedWrappingUnavailable(HsmError):
+    """byok.toml requires trusted wrapping (key-ceremony mode) and the token cannot enforce it."""
 
 
 class KmsError(ByokError):
@@ -95,5 +95,11 @@ class AlgorithmRefused(KmsError):
 
 class RotationBlocked(ByokError):
     """A rotation may not run now: an earlier environment is unfinished, or outside the window."""
+
+    exit_code = 6
+
+
+class ApprovalPending(ByokError):
+    """Key-ceremony mode: the import waits for the security officer to approve the KMS wrapping key."""
 
     exit_code = 6

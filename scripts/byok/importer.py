@@ -14,19 +14,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from byok.binding import require_label_bound, require_unclaimed
-from byok.errors import KeyNotExternal, KeyWrongState
+from byok.errors import ApprovalPending, KeyNotExternal, KeyWrongState
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
+from byok.hsm.trusted import fingerprint
 from byok.kms.client import KmsClient
 from byok.model import (
     HsmMaterial,
+    ImportParameters,
     ImportState,
     ImportType,
     KeyMaterial,
     KeyMaterialState,
     KeyState,
     KmsKey,
+    WrappingAlgorithm,
     WrappingKeySpec,
 )
+from byok.pending_imports import PendingImports
 
 _DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+)( kcv:(?P<kcv>[0-9a-f]+))?$")
 
@@ -82,12 +86,14 @@ class MaterialImporter:
         algorithm: AlgorithmChoice,
         wrapping_key_spec: WrappingKeySpec = WrappingKeySpec.RSA_4096,
         claims: Mapping[str, str] | None = None,
+        pending: PendingImports | None = None,
     ) -> None:
         self.hsm = hsm
         self.kms = kms
         self.algorithm = algorithm
         self.wrapping_key_spec = wrapping_key_spec
         self.claims = claims or {}  # check value -> key it backs, from the journal (byok.binding)
+        self.pending = pending  # key-ceremony mode: parameters kept until the SO approved them
 
     def plan(self, key_ref: str, *, label: str | None = None, rotate: bool = True) -> ImportPlan:
         """Decide from the real state; refuses another key's material here, before any KMS write."""
@@ -155,12 +161,16 @@ class MaterialImporter:
                 )
         material_id = plan.existing_material_id
         if plan.import_needed:
-            progress("get-parameters")
-            params = self.kms.get_import_parameters(key.arn, plan.algorithm.algorithm, self.wrapping_key_spec)
-            done("get-parameters", {"algorithm": algorithm, "detail": f"wrapping key {self.wrapping_key_spec.value}"})
-            progress("wrap")
-            wrapped = self.hsm.wrap(plan.label, params.public_key_der, plan.algorithm.algorithm)
-            done("wrap", {"algorithm": algorithm, "check_value": hsm_material.check_value})
+            params, wrapped = wrap_for_import(
+                self.hsm,
+                self.kms,
+                self.pending,
+                key,
+                hsm_material,
+                ImportRequest(plan.algorithm.algorithm, self.wrapping_key_spec),
+                progress,
+                done,
+            )
             progress("import")
             material_id = self.kms.import_material(
                 params,
@@ -169,6 +179,7 @@ class MaterialImporter:
                 valid_to=valid_to,
                 description=material_description(hsm_material),
             )
+            finish_import(self.hsm, self.pending, params, hsm_material)
             expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
             facts = {"material_id": material_id, "check_value": hsm_material.check_value, "algorithm": algorithm}
             done("import", {**facts, "detail": f"{_fingerprint(plan.label, hsm_material)}; expires {expiry}"})
@@ -219,6 +230,63 @@ class MaterialImporter:
             if material.material_id == material_id:
                 return material.state
         raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    algorithm: WrappingAlgorithm
+    wrapping_key_spec: WrappingKeySpec
+
+
+def wrap_for_import(
+    hsm: HsmBackend,
+    kms: KmsClient,
+    pending: PendingImports | None,
+    key: KmsKey,
+    material: HsmMaterial,
+    request: ImportRequest,
+    progress: Progress,
+    done: Done,
+) -> tuple[ImportParameters, bytes]:
+    """Parameters (kept ones in key-ceremony mode, else fresh) and the material wrapped under them in the HSM.
+
+    Material made in key-ceremony mode stops here until the security officer approved the wrapping key:
+    the parameters are kept so that the approval and the re-run refer to the same public key.
+    """
+    waiting = pending.load(key.arn) if pending is not None and material.wrap_with_trusted else None
+    if waiting is not None and (waiting.params.algorithm, waiting.label) == (request.algorithm, material.label):
+        params = waiting.params
+    else:
+        progress("get-parameters")
+        params = kms.get_import_parameters(key.arn, request.algorithm, request.wrapping_key_spec)
+        detail = f"wrapping key {request.wrapping_key_spec.value}, SHA-256 {fingerprint(params.public_key_der)[:24]}"
+        done("get-parameters", {"algorithm": request.algorithm.value, "detail": detail})
+    progress("wrap")
+    try:
+        wrapped = hsm.wrap(material.label, params.public_key_der, request.algorithm)
+    except ApprovalPending as stopped:
+        if pending is None:
+            raise
+        pending.save(params, material.label)
+        raise ApprovalPending(
+            f"{key.arn}: {stopped.cause}",
+            f"the security officer runs `byok hsm approve-wrapping-key --key {key.arn} "
+            f"--fingerprint {fingerprint(params.public_key_der)}` (BYOK_HSM_SO_PIN_FILE), "
+            f"then re-run this command before {params.valid_to.isoformat(timespec='minutes')}",
+        ) from None
+    trusted = "under the SO-approved wrapping key" if material.wrap_with_trusted else "trusted wrapping off"
+    done("wrap", {"algorithm": request.algorithm.value, "check_value": material.check_value, "detail": trusted})
+    return params, wrapped
+
+
+def finish_import(
+    hsm: HsmBackend, pending: PendingImports | None, params: ImportParameters, material: HsmMaterial
+) -> None:
+    """The approved wrapping objects and the kept parameters served their one import: remove them."""
+    if material.wrap_with_trusted:
+        hsm.release_approval(params.public_key_der)
+        if pending is not None:
+            pending.forget(params.key_arn)
 
 
 def _fingerprint(label: str, material: HsmMaterial) -> str:

@@ -104,6 +104,7 @@ class HsmMaterial:
     label: str
     check_value: str | None  # hex, 3 bytes (PKCS#11 2.40 CKA_CHECK_VALUE); None where the token has none
     unique_id: str | None = None  # CKA_UNIQUE_ID (PKCS#11 3.0), where the token assigns one
+    wrap_with_trusted: bool = False  # key-ceremony mode: wrappable only under SO-approved keys
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from byok.binding import require_label_bound
 from byok.errors import KeyWrongState, MaterialNotFound
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
-from byok.importer import label_of
+from byok.importer import Done, ImportRequest, finish_import, label_of, wrap_for_import
 from byok.kms.client import KmsClient
 from byok.model import ImportState, ImportType, KeyMaterial, KmsKey, WrappingKeySpec
+from byok.pending_imports import PendingImports
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,13 @@ class MaterialRenewer:
         kms: KmsClient,
         algorithm: AlgorithmChoice,
         wrapping_key_spec: WrappingKeySpec = WrappingKeySpec.RSA_4096,
+        pending: PendingImports | None = None,
     ) -> None:
         self.hsm = hsm
         self.kms = kms
         self.algorithm = algorithm
         self.wrapping_key_spec = wrapping_key_spec
+        self.pending = pending  # key-ceremony mode (see byok.importer.wrap_for_import)
 
     def plan(self, key_ref: str, now: datetime, horizon: timedelta, material_id: str | None = None) -> list[Renewal]:
         key = self.kms.describe(key_ref)
@@ -71,22 +74,29 @@ class MaterialRenewer:
         return renewals
 
     def renew(
-        self, renewal: Renewal, valid_to: datetime | None, progress: Callable[[str], None] = lambda step: None
+        self,
+        renewal: Renewal,
+        valid_to: datetime | None,
+        progress: Callable[[str], None] = lambda step: None,
+        done: Done = lambda step, facts: None,
     ) -> str:
-        if self.hsm.find_material(renewal.label) is None:
+        material = self.hsm.find_material(renewal.label)
+        if material is None:
             raise MaterialNotFound(
                 f"the HSM holds no object {renewal.label} for material {renewal.material.material_id}",
                 "check BYOK_TOKEN_LABEL; without the HSM copy this material cannot be restored",
             )
-        progress("get-parameters")
-        params = self.kms.get_import_parameters(renewal.key.arn, self.algorithm.algorithm, self.wrapping_key_spec)
-        progress("wrap")
-        wrapped = self.hsm.wrap(renewal.label, params.public_key_der, self.algorithm.algorithm)
+        request = ImportRequest(self.algorithm.algorithm, self.wrapping_key_spec)
+        params, wrapped = wrap_for_import(
+            self.hsm, self.kms, self.pending, renewal.key, material, request, progress, done
+        )
         progress("import")
-        return self.kms.import_material(
+        material_id = self.kms.import_material(
             params,
             wrapped,
             import_type=ImportType.EXISTING_KEY_MATERIAL,
             valid_to=valid_to,
             material_id=renewal.material.material_id,
         )
+        finish_import(self.hsm, self.pending, params, material)
+        return material_id

@@ -25,13 +25,17 @@ def cli_env(token, user_pin, endpoint, tmp_path) -> dict[str, str]:
     pin_file = tmp_path / "pin"
     pin_file.write_text(user_pin)
     pin_file.chmod(0o600)
+    (tmp_path / "byok.toml").write_text(
+        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
+        'trusted_wrapping_opt_out = "CLI tests of the plain path; test_key_ceremony runs the ceremony"\n'
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BYOK_"))}
     env.update(
         token.env,
         BYOK_TOKEN_LABEL=token.label,
         BYOK_HSM_PIN_FILE=str(pin_file),
         BYOK_AWS_ENDPOINT=endpoint.url,
-        BYOK_CONFIG=str(tmp_path / "byok.toml"),  # absent: the journal goes to tmp_path/.byok
+        BYOK_CONFIG=str(tmp_path / "byok.toml"),  # the journal goes to tmp_path/.byok
         AWS_REGION="eu-central-1",
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",

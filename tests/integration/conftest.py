@@ -75,6 +75,8 @@ def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer):
     (tmp_path / "byok.toml").write_text(
         '[estate]\norder = ["dev", "prod"]\n[environments.dev]\n[environments.prod]\n'
         f'window = {{ days = ["{WEEKDAYS[date.today().weekday() - 1]}"], start = "09:00", end = "10:00" }}\n'
+        '[material]\ntrusted_wrapping = "off"\n'
+        'trusted_wrapping_opt_out = "rotation story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
     )
     generations = {}
     for alias, name, target in ((s3_alias, "s3", s3_alias), (rds_alias, "rds", f"{rds_alias}-g1")):

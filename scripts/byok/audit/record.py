@@ -42,6 +42,7 @@ EVENTS = frozenset(
         "deletion-scheduled",
         "lock-recovered",
         "journal-repaired",
+        "wrapping-key-approved",
     }
 )
 RESULTS = frozenset({"ok", "failed", "skipped"})

@@ -1,11 +1,20 @@
-"""``byok hsm``: what the token is and how byok would wrap with it."""
+"""``byok hsm``: what the token is and how byok would wrap with it; the security officer's approval step."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from byok.audit.journal import Journal, journal_path
 from byok.cli.options import emit, hsm_options, open_hsm, output_option
+from byok.cli.rotate_cmd import config_option
+from byok.config import read_so_pin
+from byok.errors import ConfigError
+from byok.hsm.trusted import fingerprint
 from byok.output import Listing
+from byok.pending_imports import PendingImports
+from byok.policy import EstatePolicy, load_policy
 
 
 @click.group()
@@ -17,14 +26,21 @@ def hsm() -> None:
 @hsm_options
 @output_option
 def probe(hsm_settings, output_format) -> None:
-    """Show the token, its mechanisms and the wrapping algorithm byok would use.
+    """Show the token, its mechanisms, the wrapping algorithm byok would use, and what it refused.
 
+    Everything is tried on session keys the token generates itself: nothing persistent, nothing in plaintext.
     The PIN comes from BYOK_HSM_PIN or the file named by BYOK_HSM_PIN_FILE.
     """
     with open_hsm(hsm_settings) as token:
         info = token.token_info()
         capabilities = token.wrapping_capabilities()
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        trusted = token.trusted_support()
+        check_values = token.has_check_values()
+    refused = "; ".join(f"{name}: {code}" for name, code in trusted.refused.items())
+    trusted_text = (
+        ("yes: " if trusted.available else "no: ") + trusted.detail + (f" (refused: {refused})" if refused else "")
+    )
     rows: list[dict[str, object]] = [
         {"property": "token", "value": info.label},
         {"property": "manufacturer / model", "value": f"{info.manufacturer} / {info.model}"},
@@ -36,7 +52,77 @@ def probe(hsm_settings, output_format) -> None:
         },
         {"property": "algorithm byok will use", "value": choice.algorithm.value},
         {"property": "why", "value": choice.reason},
+        {
+            "property": "key check values (CKA_CHECK_VALUE)",
+            "value": "yes" if check_values else "no: the audit trail uses KeyMaterialId + HSM label",
+        },
+        {
+            "property": "trusted wrapping (key-ceremony mode)",
+            "value": trusted_text,
+        },
         {"property": "mechanisms", "value": ", ".join(sorted(info.mechanisms))},
     ]
     notes = [f"WARNING: weaker than {choice.strongest_known.value}: {choice.reason}"] if choice.downgraded else []
     emit(Listing(title="HSM probe", columns=["property", "value"], rows=rows, notes=notes), output_format)
+
+
+@hsm.command("approve-wrapping-key")
+@click.option("--key", "key_ref", required=True, help="Key ARN or ID whose import waits for approval.")
+@click.option(
+    "--fingerprint",
+    "expected",
+    required=True,
+    help="SHA-256 of the wrapping public key, as the import printed it: it must match what is pending.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be approved; create nothing.")
+@config_option
+@hsm_options
+@output_option
+def approve_wrapping_key(key_ref, expected, dry_run, config_path, hsm_settings, output_format) -> None:
+    """Security officer: make the KMS wrapping key of a pending import trusted (key-ceremony mode).
+
+    The SO PIN comes only from the file named by BYOK_HSM_SO_PIN_FILE. Creates a trusted public-key object
+    (and, for RSA_AES algorithms, a trusted ephemeral AES key); the import destroys them once it is done.
+    """
+    estate = estate_for(config_path)
+    waiting = PendingImports(estate.state_dir).load(key_ref)
+    if waiting is None:
+        raise ConfigError(
+            f"no import of {key_ref} waits for approval (or its parameters expired after 24 h)",
+            "the key's owner runs `byok material import` (or `rotate apply`) first; it prints the fingerprint",
+        )
+    params = waiting.params
+    actual = fingerprint(params.public_key_der)
+    rows = [
+        {"property": "key", "value": params.key_arn},
+        {"property": "HSM material", "value": waiting.label},
+        {"property": "wrapping algorithm", "value": params.algorithm.value},
+        {"property": "wrapping key spec", "value": params.wrapping_key_spec.value},
+        {"property": "wrapping key SHA-256", "value": actual},
+        {"property": "valid until", "value": params.valid_to.isoformat(timespec="minutes")},
+    ]
+    if expected.strip().lower() != actual:
+        raise ConfigError(
+            f"the fingerprint given ({expected}) is not the pending wrapping key's ({actual}) for {params.key_arn}",
+            "do not approve: ask the key's owner for the fingerprint their import printed and compare again",
+        )
+    if not dry_run:
+        from byok.hsm.pkcs11 import Pkcs11Hsm
+
+        with Pkcs11Hsm.open_as_security_officer(hsm_settings, read_so_pin()) as officer:
+            officer.approve_wrapping_key(params.public_key_der, params.algorithm)
+        Journal.open(journal_path(estate.state_dir)).append(
+            "wrapping-key-approved",
+            key=params.key_arn,
+            algorithm=params.algorithm.value,
+            detail=f"SHA-256 {actual[:24]} ({params.wrapping_key_spec.value}) approved by the security officer",
+        )
+    title = "wrapping key " + ("to approve (dry run)" if dry_run else "approved: re-run the import")
+    emit(Listing(title, ["property", "value"], rows), output_format)
+
+
+def estate_for(config_path: Path) -> EstatePolicy:
+    """The estate's settings; HSM and material commands also run without a byok.toml, with defaults beside it."""
+    if config_path.exists():
+        return load_policy(config_path)
+    return EstatePolicy(environments=(), state_dir=config_path.parent / ".byok")

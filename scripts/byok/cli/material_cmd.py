@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import click
 
 from byok.audit.journal import Journal, journal_path
 from byok.binding import journaled_claims
+from byok.cli.hsm_cmd import estate_for
 from byok.cli.options import (
     aws_options,
     emit,
@@ -22,9 +22,11 @@ from byok.errors import ConfigError
 from byok.hsm.backend import AlgorithmChoice
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
+from byok.material_policy import TrustedWrapping
 from byok.model import Strategy
 from byok.output import Listing
-from byok.policy import EstatePolicy, load_policy
+from byok.pending_imports import PendingImports
+from byok.policy import EstatePolicy
 from byok.renewal import MaterialRenewer, Renewal
 from byok.rotation.journaling import RunJournal
 
@@ -70,14 +72,19 @@ def import_(
     if valid_to and no_expiry:
         raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
     expiry = _utc(valid_to) if valid_to else None
-    estate = _estate(config_path)
+    estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
     kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
-    with open_hsm(hsm_settings) as token:
+    with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         kms.require_offered(choice.algorithm)
         importer = MaterialImporter(
-            token, kms, choice, hsm_settings.wrapping_key_spec, claims=journaled_claims(journal_file)
+            token,
+            kms,
+            choice,
+            hsm_settings.wrapping_key_spec,
+            claims=journaled_claims(journal_file),
+            pending=PendingImports(estate.state_dir),
         )
         plan = importer.plan(key_ref, label=label, rotate=strategy == Strategy.IN_PLACE.value)
         if strategy == Strategy.ALIAS_SWAP.value and plan.key.current_material_id and plan.import_needed:
@@ -95,7 +102,7 @@ def import_(
             ]
             emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
             return
-        journal = RunJournal(Journal.open(journal_file), "material import")
+        journal = RunJournal(Journal.open(journal_file), _command("material import", estate))
         with journal.run():
             outcome = importer.execute(
                 plan,
@@ -157,11 +164,12 @@ def _renewal_facts(renewal: Renewal, choice: AlgorithmChoice, valid_to: datetime
     }
 
 
-def _estate(config_path: Path) -> EstatePolicy:
-    """The estate's settings; material commands also run without a byok.toml, with the defaults beside it."""
-    if config_path.exists():
-        return load_policy(config_path)
-    return EstatePolicy(environments=(), state_dir=config_path.parent / ".byok")
+def _command(name: str, estate: EstatePolicy) -> str:
+    """The run's journal text; an opt-out of trusted wrapping is recorded on every run, with its reason."""
+    material = estate.material
+    if material.trusted_wrapping == TrustedWrapping.OFF:
+        return f"{name} (trusted wrapping off: {material.trusted_wrapping_opt_out})"[:255]
+    return f"{name} (trusted wrapping {material.trusted_wrapping.value})"
 
 
 @material.command("renew")
@@ -202,20 +210,31 @@ def renew(
     """Re-import expiring or expired material (the same bytes, wrapped again by the HSM); journaled."""
     now = datetime.now(UTC)
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
-    estate = _estate(config_path)
+    estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
     kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
-    with open_hsm(hsm_settings) as token:
+    with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         kms.require_offered(choice.algorithm)
-        renewer = MaterialRenewer(token, kms, choice, hsm_settings.wrapping_key_spec)
+        renewer = MaterialRenewer(
+            token, kms, choice, hsm_settings.wrapping_key_spec, pending=PendingImports(estate.state_dir)
+        )
         renewals = renewer.plan(key_ref, now, timedelta(days=horizon_days), material_id)
         rows = []
-        journal = None if dry_run or not renewals else RunJournal(Journal.open(journal_file), "material renew")
+        journal = (
+            None
+            if dry_run or not renewals
+            else RunJournal(Journal.open(journal_file), _command("material renew", estate))
+        )
         with journal.run() if journal else nullcontext():
             for renewal in renewals:
                 if journal is not None:
-                    renewer.renew(renewal, valid_to, progress=lambda step: click.echo(f"  {step} ...", err=True))
+                    renewer.renew(
+                        renewal,
+                        valid_to,
+                        progress=lambda step: click.echo(f"  {step} ...", err=True),
+                        done=journal.steps(renewal.key.arn),
+                    )
                     journal.steps(renewal.key.arn)("renew", _renewal_facts(renewal, choice, valid_to))
                 rows.append(
                     {

@@ -10,6 +10,7 @@ import click
 
 from byok.config import AwsSettings, HsmSettings, read_pin
 from byok.hsm.backend import HsmBackend
+from byok.material_policy import TrustedWrapping
 from byok.output import FORMATS, Listing
 
 
@@ -58,10 +59,11 @@ def aws_options(func: Callable) -> Callable:
 
 
 @contextmanager
-def open_hsm(settings: HsmSettings) -> Iterator[HsmBackend]:
+def open_hsm(settings: HsmSettings, trusted_wrapping: TrustedWrapping = TrustedWrapping.OFF) -> Iterator[HsmBackend]:
+    """A user session; ``trusted_wrapping`` is the estate's key-ceremony mode ([material] in byok.toml)."""
     from byok.hsm.pkcs11 import Pkcs11Hsm
 
-    hsm = Pkcs11Hsm.open(settings, read_pin())
+    hsm = Pkcs11Hsm.open(settings, read_pin(), trusted_wrapping=trusted_wrapping)
     try:
         yield hsm
     finally:

@@ -24,6 +24,7 @@ from byok.failpoints import hit
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
 from byok.output import Listing
+from byok.pending_imports import PendingImports
 from byok.policy import load_policy
 from byok.render import read_tfvars, render_tfvars
 from byok.render.pr import render_pr_description
@@ -167,10 +168,12 @@ def apply_cmd(
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
     kms = KmsClient(aws, minimum_algorithm=policy.material.minimum_wrapping_algorithm)
-    with open_hsm(hsm_settings) as token:
+    with open_hsm(hsm_settings, policy.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         kms.require_offered(choice.algorithm)
-        importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
+        importer = MaterialImporter(
+            token, kms, choice, hsm_settings.wrapping_key_spec, pending=PendingImports(policy.state_dir)
+        )
         if dry_run:
             runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
             rows = [

@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from byok.errors import MechanismUnsupported
 from byok.hsm.backend import AlgorithmChoice
 from byok.hsm.session import SESSION_LOST, ckr_name, quietly
-from byok.hsm.wrapping import WrapPlan, secret_aes256_template, wrap_key
+from byok.hsm.trusted import TrustedSupport, probe_trusted_wrapping
+from byok.hsm.wrapping import WrapPlan, public_key_template, secret_aes256_template, wrap_key
 from byok.model import WrappingAlgorithm
 
 PROBE_KEY_BITS = 2048
@@ -40,6 +41,7 @@ class ProbeResult:
     plans: dict[WrappingAlgorithm, WrapPlan] = field(default_factory=dict)
     failures: dict[WrappingAlgorithm, str] = field(default_factory=dict)
     check_values: bool = False
+    trusted: TrustedSupport = field(default_factory=lambda: TrustedSupport((), {}, False, "not probed"))
 
     @property
     def supported(self) -> list[WrappingAlgorithm]:
@@ -59,20 +61,39 @@ def probe(session: PyKCS11.Session, mechanisms: tuple[str, ...]) -> ProbeResult:
             raise  # not a refusal: the caller reopens the session and probes again
         refused = f"the token refused to generate a session AES-256 probe key ({ckr_name(exc)})"
         return ProbeResult(failures=dict.fromkeys(WrappingAlgorithm.by_strength(), refused))
-    result = ProbeResult(check_values=read_check_value(session, probe_key) is not None)
+    plans: dict[WrappingAlgorithm, WrapPlan] = {}
+    failures: dict[WrappingAlgorithm, str] = {}
     try:
         fingerprint = _Fingerprint.of(session, probe_key)
         for algorithm in WrappingAlgorithm.by_strength():
             for plan in _candidate_plans(algorithm, mechanisms):
                 failure = _try(session, probe_key, public_der, plan, private_key, fingerprint)
                 if failure is None:
-                    result.plans[algorithm] = plan
-                    result.failures.pop(algorithm, None)
+                    plans[algorithm] = plan
+                    failures.pop(algorithm, None)
                     break
-                result.failures[algorithm] = failure
+                failures[algorithm] = failure
+        check_values = fingerprint.check_value is not None
     finally:
         quietly(lambda: session.destroyObject(probe_key))
-    return result
+    return ProbeResult(plans, failures, check_values, _probe_trusted(session, private_key))
+
+
+def _probe_trusted(session: PyKCS11.Session, private_key: rsa.RSAPrivateKey) -> TrustedSupport:
+    """Key-ceremony attributes on a session key, checked against an untrusted session public key."""
+    numbers = private_key.public_key().public_numbers()
+    try:
+        untrusted = session.createObject(public_key_template(numbers, "byok-probe-untrusted"))
+    except PyKCS11.PyKCS11Error as exc:
+        if exc.value in SESSION_LOST:
+            raise
+        return TrustedSupport((), {}, False, f"could not create a probe public key ({ckr_name(exc)})")
+    try:
+        return probe_trusted_wrapping(
+            session, untrusted, secret_aes256_template("byok-probe-trusted", token=False, wrap=False)
+        )
+    finally:
+        quietly(lambda: session.destroyObject(untrusted))
 
 
 def read_check_value(session: PyKCS11.Session, handle: int) -> str | None:

@@ -16,11 +16,21 @@ from typing import TypeVar
 import PyKCS11
 
 from byok.config import HsmSettings
-from byok.errors import HsmError, MaterialNotFound, MechanismUnsupported
+from byok.errors import ApprovalPending, HsmError, MaterialNotFound, MechanismUnsupported, TrustedWrappingUnavailable
 from byok.hsm.algorithms import ProbeResult, choose, plan_for, probe, read_check_value
 from byok.hsm.backend import AlgorithmChoice, TokenInfo
 from byok.hsm.session import TokenSession, ckr_name, mechanism_names, token_label
-from byok.hsm.wrapping import secret_aes256_template, wrap_key
+from byok.hsm.trusted import (
+    ATTRIBUTE_NAMES,
+    TRUSTED_MATERIAL_ATTRIBUTES,
+    TrustedSupport,
+    create_approved,
+    destroy_approved,
+    find_approved,
+    fingerprint,
+)
+from byok.hsm.wrapping import WrapPlan, secret_aes256_template, wrap_key
+from byok.material_policy import TrustedWrapping
 from byok.model import HsmMaterial, WrappingAlgorithm
 
 log = logging.getLogger(__name__)
@@ -56,14 +66,28 @@ def label_id(label: str) -> bytes:
 class Pkcs11Hsm:
     """A logged-in PKCS#11 token; implements ``byok.hsm.backend.HsmBackend``."""
 
-    def __init__(self, connection: TokenSession, settings: HsmSettings) -> None:
+    def __init__(
+        self,
+        connection: TokenSession,
+        settings: HsmSettings,
+        trusted_wrapping: TrustedWrapping = TrustedWrapping.OFF,
+    ) -> None:
         self._connection = connection
         self._settings = settings
         self._probed: ProbeResult | None = None
+        self.trusted_wrapping = trusted_wrapping
 
     @classmethod
-    def open(cls, settings: HsmSettings, pin: str) -> Pkcs11Hsm:
-        return cls(TokenSession(settings.module, settings.token_label, pin), settings)
+    def open(
+        cls, settings: HsmSettings, pin: str, *, trusted_wrapping: TrustedWrapping = TrustedWrapping.OFF
+    ) -> Pkcs11Hsm:
+        """A user session. ``trusted_wrapping`` is byok.toml's [material] mode (OFF for library callers)."""
+        return cls(TokenSession(settings.module, settings.token_label, pin), settings, trusted_wrapping)
+
+    @classmethod
+    def open_as_security_officer(cls, settings: HsmSettings, so_pin: str) -> Pkcs11Hsm:
+        """An SO session, for approving a KMS wrapping key (key-ceremony mode) and nothing else."""
+        return cls(TokenSession(settings.module, settings.token_label, so_pin, PyKCS11.CKU_SO), settings)
 
     def __enter__(self) -> Pkcs11Hsm:
         return self
@@ -97,9 +121,30 @@ class Pkcs11Hsm:
         log.info("wrapping algorithm %s: %s", choice.algorithm, choice.reason)
         return choice
 
+    def has_check_values(self) -> bool:
+        return self._probe().check_values
+
+    def trusted_support(self) -> TrustedSupport:
+        """Whether the token accepts and enforces the key-ceremony attributes (probed on session keys)."""
+        return self._probe().trusted
+
+    def key_ceremony(self) -> bool:
+        """Whether new material gets CKA_WRAP_WITH_TRUSTED: the estate's mode and what the token can do."""
+        support = self.trusted_support()
+        if self.trusted_wrapping == TrustedWrapping.REQUIRED and not support.available:
+            refused = ", ".join(f"{name}: {code}" for name, code in support.refused.items()) or support.detail
+            raise TrustedWrappingUnavailable(
+                f"byok.toml requires trusted wrapping but token {self.label!r} cannot enforce it ({refused})",
+                "use a token that supports CKA_WRAP_WITH_TRUSTED, or set [material] trusted_wrapping with a reason",
+            )
+        return self.trusted_wrapping != TrustedWrapping.OFF and support.available
+
     def generate_material(self, label: str) -> HsmMaterial:
         _check_label(label)
         attempted = False
+        ceremony = self.key_ceremony()
+        accepted = self.trusted_support().accepted
+        extra = [(a, v) for a, v in TRUSTED_MATERIAL_ATTRIBUTES.items() if ceremony and ATTRIBUTE_NAMES[a] in accepted]
 
         def generate(session: PyKCS11.Session) -> HsmMaterial:
             nonlocal attempted
@@ -112,7 +157,7 @@ class Pkcs11Hsm:
                     "labels identify material when resuming: use find_material, or pick a new label",
                 )
             attempted = True
-            handle = _generate(session, label)
+            handle = _generate(session, label, extra)
             if len(_handles(session, label)) > 1:
                 session.destroyObject(handle)
                 raise HsmError(
@@ -144,10 +189,22 @@ class Pkcs11Hsm:
         return self._run("listing material", list_all)
 
     def wrap(self, label: str, public_key_der: bytes, algorithm: WrappingAlgorithm) -> bytes:
+        """Wrap inside the token; material made in key-ceremony mode only under the SO-approved objects."""
         plan = plan_for(self._probe(), algorithm, self.label)
 
         def wrap_material(session: PyKCS11.Session) -> bytes:
-            return wrap_key(session, self._required_handle(session, label), public_key_der, plan)
+            handle = self._required_handle(session, label)
+            if not _wraps_only_with_trusted(session, handle):
+                return wrap_key(session, handle, public_key_der, plan)
+            approved = find_approved(session, public_key_der, _two_step(plan))
+            if approved is None:
+                raise ApprovalPending(
+                    f"material {label!r} may be wrapped only under a KMS wrapping key the security officer approved "
+                    f"(key-ceremony mode); this one (SHA-256 {fingerprint(public_key_der)}) is not approved yet",
+                    "the security officer runs `byok hsm approve-wrapping-key` (BYOK_HSM_SO_PIN_FILE), "
+                    "then re-run this command within 24 h",
+                )
+            return wrap_key(session, handle, public_key_der, plan, approved)
 
         wrapped = self._run(f"wrapping {label!r} with {algorithm}", wrap_material)
         log.info("wrapped material %s with %s (%d bytes)", label, algorithm, len(wrapped))
@@ -166,6 +223,16 @@ class Pkcs11Hsm:
 
         self._run(f"destroying {label!r}", destroy)
         log.info("destroyed material %s", label)
+
+    def approve_wrapping_key(self, public_key_der: bytes, algorithm: WrappingAlgorithm) -> None:
+        """In an SO session: make this KMS wrapping key (and, for RSA_AES, an ephemeral AES key) trusted."""
+        two_step = algorithm.uses_aes_key_wrap  # no probe in an SO session: make the trusted AES key whenever needed
+        self._run("approving the wrapping key", lambda s: create_approved(s, public_key_der, two_step))
+        log.info("approved wrapping key %s for %s", fingerprint(public_key_der)[:24], algorithm)
+
+    def release_approval(self, public_key_der: bytes) -> int:
+        """After the import: destroy the approved objects (they must not outlive their one use)."""
+        return self._run("destroying the approved wrapping key", lambda s: destroy_approved(s, public_key_der))
 
     def close(self) -> None:
         self._connection.close()
@@ -209,10 +276,24 @@ def _check_label(label: str) -> None:
         raise HsmError(f"material label {label!r} is empty or padded", "use labels like 'prod-rds-2'")
 
 
-def _generate(session: PyKCS11.Session, label: str) -> int:
-    """Generate with CKA_MODIFIABLE false where the token accepts it, so the label cannot be changed later."""
+def _two_step(plan: WrapPlan) -> bool:
+    return plan.algorithm.uses_aes_key_wrap and not plan.native
+
+
+def _wraps_only_with_trusted(session: PyKCS11.Session, handle: int) -> bool:
+    try:
+        return bool(session.getAttributeValue(handle, [PyKCS11.CKA_WRAP_WITH_TRUSTED])[0])
+    except PyKCS11.PyKCS11Error:
+        return False  # a token without the attribute (opencryptoki 3.8.1)
+
+
+def _generate(session: PyKCS11.Session, label: str, extra: list[tuple[int, object]]) -> int:
+    """Generate with CKA_MODIFIABLE false where the token accepts it, so the label cannot be changed later.
+
+    ``extra`` holds the key-ceremony attributes the probe found accepted.
+    """
     # KMS does the cryptography: the HSM keeps the original, usable for nothing but being wrapped.
-    template = [*secret_aes256_template(label, token=True, wrap=False), (PyKCS11.CKA_ID, label_id(label))]
+    template = [*secret_aes256_template(label, token=True, wrap=False), (PyKCS11.CKA_ID, label_id(label)), *extra]
     try:
         return session.generateKey([*template, _NOT_MODIFIABLE])
     except PyKCS11.PyKCS11Error as exc:
@@ -236,7 +317,10 @@ def _material(session: PyKCS11.Session, handle: int, label: str) -> HsmMaterial:
     (PyKCS11 returns [None] for a sensitive value rather than an error: never read it as "empty key".)
     """
     return HsmMaterial(
-        label=label, check_value=read_check_value(session, handle), unique_id=_unique_id(session, handle)
+        label=label,
+        check_value=read_check_value(session, handle),
+        unique_id=_unique_id(session, handle),
+        wrap_with_trusted=_wraps_only_with_trusted(session, handle),
     )
 
 

@@ -56,10 +56,11 @@ def mechanism_names(lib: PyKCS11.PyKCS11Lib, slot: int) -> tuple[str, ...]:
 class TokenSession:
     """One user session on one token; ``run`` retries an operation once after a session loss."""
 
-    def __init__(self, module: str, token_label: str, pin: str) -> None:
+    def __init__(self, module: str, token_label: str, pin: str, user_type: int = PyKCS11.CKU_USER) -> None:
         self.module = module
         self.token_label = token_label
         self._pin = pin
+        self._user_type = user_type
         self.lib = libraries.library(module)
         self._session: PyKCS11.Session | None = None
         self.slot = self._find_slot(may_reinitialise=True)
@@ -126,12 +127,17 @@ class TokenSession:
         session = self.lib.openSession(self.slot, PyKCS11.CKF_RW_SESSION)
         libraries.session_opened(self.module)
         try:
-            session.login(self._pin)
+            session.login(self._pin, self._user_type)
         except PyKCS11.PyKCS11Error as exc:
             if exc.value == PyKCS11.CKR_USER_ALREADY_LOGGED_IN:
                 return session  # another session of this process holds the login
             quietly(session.closeSession)
             libraries.session_closed(self.module)
+            if exc.value in PIN_REFUSED and self._user_type == PyKCS11.CKU_SO:
+                raise PinIncorrect(
+                    f"token {self.token_label!r} refused the security officer PIN ({ckr_name(exc)})",
+                    "check BYOK_HSM_SO_PIN_FILE; a locked SO PIN needs the HSM vendor's recovery procedure",
+                ) from None
             if exc.value in PIN_REFUSED:
                 raise PinIncorrect(
                     f"token {self.token_label!r} refused the user PIN ({ckr_name(exc)})",

@@ -51,20 +51,42 @@ def rsa_public_numbers(public_key_der: bytes) -> rsa.RSAPublicNumbers:
     return key.public_numbers()
 
 
-def wrap_key(session: PyKCS11.Session, key: int, public_key_der: bytes, plan: WrapPlan) -> bytes:
-    """Wrap ``key`` under the RSA public key; RSA_AES output is the RSA part followed by the KWP part."""
+@dataclass(frozen=True)
+class ApprovedKeys:
+    """Handles of the SO-approved (CKA_TRUSTED) wrapping objects for one KMS wrapping key (byok.hsm.trusted)."""
+
+    public: int
+    ephemeral: int | None  # the trusted AES key of the two-step RSA_AES scheme
+
+
+def wrap_key(
+    session: PyKCS11.Session, key: int, public_key_der: bytes, plan: WrapPlan, approved: ApprovedKeys | None = None
+) -> bytes:
+    """Wrap ``key`` under the RSA public key; RSA_AES output is the RSA part followed by the KWP part.
+
+    With ``approved`` (key-ceremony mode) the SO's trusted objects are used instead of session objects,
+    and they are left for the caller to destroy once the import is done.
+    """
     numbers = rsa_public_numbers(public_key_der)
     intermediates: list[int] = []
     try:
-        public = session.createObject(_public_key_template(numbers))
-        intermediates.append(public)
+        if approved is None:
+            public = session.createObject(public_key_template(numbers, "byok-kms-wrapping-key"))
+            intermediates.append(public)
+        else:
+            public = approved.public
         oaep = PyKCS11.RSAOAEPMechanism(*_HASHES[plan.algorithm.hash_name])
         if not plan.algorithm.uses_aes_key_wrap:
             return bytes(session.wrapKey(public, key, oaep))
         if plan.native:
             return bytes(session.wrapKey(public, key, _RsaAesKeyWrapMechanism(oaep)))
-        ephemeral = session.generateKey(secret_aes256_template("byok-ephemeral-wrapping-key", token=False, wrap=True))
-        intermediates.append(ephemeral)
+        if approved is None or approved.ephemeral is None:
+            ephemeral = session.generateKey(
+                secret_aes256_template("byok-ephemeral-wrapping-key", token=False, wrap=True)
+            )
+            intermediates.append(ephemeral)
+        else:
+            ephemeral = approved.ephemeral
         rsa_part = bytes(session.wrapKey(public, ephemeral, oaep))
         return rsa_part + bytes(session.wrapKey(ephemeral, key, PyKCS11.Mechanism(plan.kwp_mechanism)))
     finally:
@@ -72,7 +94,8 @@ def wrap_key(session: PyKCS11.Session, key: int, public_key_der: bytes, plan: Wr
             quietly(lambda handle=handle: session.destroyObject(handle))
 
 
-def _public_key_template(numbers: rsa.RSAPublicNumbers) -> list[tuple[int, object]]:
+def public_key_template(numbers: rsa.RSAPublicNumbers, label: str) -> list[tuple[int, object]]:
+    """A session public key that may wrap and do nothing else."""
     return [
         (PyKCS11.CKA_CLASS, PyKCS11.CKO_PUBLIC_KEY),
         (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_RSA),
@@ -81,9 +104,9 @@ def _public_key_template(numbers: rsa.RSAPublicNumbers) -> list[tuple[int, objec
         (PyKCS11.CKA_WRAP, True),
         (PyKCS11.CKA_ENCRYPT, False),
         (PyKCS11.CKA_VERIFY, False),
-        (PyKCS11.CKA_LABEL, "byok-kms-wrapping-key"),
-        (PyKCS11.CKA_MODULUS, _to_bytes(numbers.n)),
-        (PyKCS11.CKA_PUBLIC_EXPONENT, _to_bytes(numbers.e)),
+        (PyKCS11.CKA_LABEL, label),
+        (PyKCS11.CKA_MODULUS, to_bytes(numbers.n)),
+        (PyKCS11.CKA_PUBLIC_EXPONENT, to_bytes(numbers.e)),
     ]
 
 
@@ -111,7 +134,7 @@ def secret_aes256_template(label: str, *, token: bool, wrap: bool) -> list[tuple
     ]
 
 
-def _to_bytes(value: int) -> bytes:
+def to_bytes(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
