@@ -120,12 +120,13 @@ def test_import_and_renew_are_journaled(byok, cli_env, external_key):
     records = _journal(cli_env)
     assert [r["event"] for r in records] == [
         "run-started", "material-generated", "parameters-fetched", "material-wrapped", "material-imported",
-        "run-finished", "run-started", "material-renewed", "run-finished",
+        "run-finished", "run-started", "parameters-fetched", "material-wrapped", "material-renewed", "run-finished",
     ]  # fmt: skip
-    imported_record, renewed_record = records[4], records[7]
+    imported_record, renewed_record = records[4], records[9]
     assert imported_record["key"] == imported["key"] and imported_record["material_id"] == imported["material id"]
     assert f"HSM object {imported['label']}" in imported_record["detail"] and key_id in imported["label"]
     assert renewed_record["material_id"] == imported["material id"]
+    assert "trusted wrapping off: CLI tests" in records[0]["detail"]  # the opt-out is journaled on every run
 
 
 def test_label_of_another_keys_material_is_refused_before_any_kms_write(byok, cli_env, external_key, endpoint):
