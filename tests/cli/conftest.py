@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 
 from byok.sandbox.server import LocalEndpoint
@@ -54,3 +56,18 @@ def byok(cli_env):
         return result
 
     return run
+
+
+@pytest.fixture
+def external_key(endpoint):
+    client = boto3.client(
+        "kms",
+        endpoint_url=endpoint.url,
+        region_name="eu-central-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    key_id = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    alias = f"alias/cli-{uuid.uuid4().hex[:8]}"
+    client.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return client, alias, key_id

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import boto3
 import pytest
-
-
-@pytest.fixture
-def external_key(endpoint):
-    client = boto3.client(
-        "kms",
-        endpoint_url=endpoint.url,
-        region_name="eu-central-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    key_id = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
-    alias = f"alias/cli-{uuid.uuid4().hex[:8]}"
-    client.create_alias(AliasName=alias, TargetKeyId=key_id)
-    return client, alias, key_id
 
 
 def test_probe_names_the_token_and_the_visible_choice(byok, token):
@@ -147,3 +131,12 @@ def test_label_without_a_key_id_is_refused(byok, external_key):
     _, alias, _ = external_key
     result = byok("material", "import", "--key", alias, "--label", "prod-rds-2", check=False)
     assert result.returncode == 4 and "names no KMS key ID" in result.stderr
+
+
+def test_probe_names_what_the_token_refused(byok, token):
+    rows = {row["property"]: row["value"] for row in json.loads(byok("hsm", "probe", "-o", "json").stdout)["rows"]}
+    if token.lacks("trusted-wrapping"):
+        mode = rows["trusted wrapping (key-ceremony mode)"]
+        assert mode.startswith("no: ") and "CKA_WRAP_WITH_TRUSTED: CKR_ATTRIBUTE_TYPE_INVALID" in mode
+    if token.lacks("check-value"):
+        assert rows["key check values (CKA_CHECK_VALUE)"].startswith("no: the audit trail uses KeyMaterialId")

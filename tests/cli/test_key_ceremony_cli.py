@@ -1,0 +1,67 @@
+"""Key-ceremony mode through the real CLI: two people, two PINs, and neither PIN in any output.
+
+The key's owner runs ``material import``: it stops after GetParametersForImport (exit 6) and prints the wrapping
+key's fingerprint. The security officer runs ``hsm approve-wrapping-key`` with BYOK_HSM_SO_PIN_FILE; the owner's
+re-run then imports within the 24 h validity, and the trusted objects are gone afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.needs("trusted-wrapping")
+
+
+@pytest.fixture
+def ceremony_env(cli_env, tmp_path, token):
+    config = tmp_path / "ceremony" / "byok.toml"
+    config.parent.mkdir()
+    config.write_text('[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "required"\n')
+    so_pin_file = tmp_path / "so-pin"
+    so_pin_file.write_text(token.so_pin)
+    so_pin_file.chmod(0o600)
+    return {**cli_env, "BYOK_CONFIG": str(config)}, so_pin_file
+
+
+def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env, external_key, token):
+    env, so_pin_file = ceremony_env
+    client, alias, key_id = external_key
+    stopped = byok("material", "import", "--key", alias, env=env, check=False)
+    assert stopped.returncode == 6, stopped.stderr
+    line = stopped.stderr.strip().splitlines()[-1]
+    assert "key-ceremony mode" in line and "approve-wrapping-key" in line
+    arn, fingerprint = re.search(r"--key (\S+) --fingerprint ([0-9a-f]{64})", line).groups()
+    assert arn.endswith(key_id) and client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
+
+    no_so_pin = byok("hsm", "approve-wrapping-key", "--key", arn, "--fingerprint", fingerprint, env=env, check=False)
+    assert no_so_pin.returncode == 3 and "BYOK_HSM_SO_PIN_FILE" in no_so_pin.stderr
+    officer = {**env, "BYOK_HSM_SO_PIN_FILE": str(so_pin_file)}
+    officer.pop("BYOK_HSM_PIN_FILE")  # the SO step needs the SO PIN only
+    wrong = byok("hsm", "approve-wrapping-key", "--key", arn, "--fingerprint", "0" * 64, env=officer, check=False)
+    assert wrong.returncode == 3 and "do not approve" in wrong.stderr
+    approved = byok(
+        "hsm", "approve-wrapping-key", "--key", arn, "--fingerprint", fingerprint, "-o", "json", env=officer
+    )
+    rows = {row["property"]: row["value"] for row in json.loads(approved.stdout)["rows"]}
+    assert rows["wrapping key SHA-256"] == fingerprint and rows["wrapping key spec"] == "RSA_4096"
+
+    done = json.loads(byok("material", "import", "--key", alias, "-o", "json", env=env).stdout)["rows"][0]
+    assert done["state"] == "CURRENT" and "generate" not in done["steps"]
+    assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+    journal = Path(env["BYOK_CONFIG"]).parent / ".byok" / "journal.jsonl"
+    events = [json.loads(line)["event"] for line in journal.read_text().splitlines()]
+    assert "wrapping-key-approved" in events and events[-2] == "material-imported"
+    assert not (journal.parent / "pending-imports" / f"{key_id}.json").exists()
+    for result in (stopped, no_so_pin, wrong, approved):
+        assert token.so_pin not in result.stdout + result.stderr and token.user_pin not in result.stdout + result.stderr
+    assert token.so_pin not in journal.read_text() and token.user_pin not in journal.read_text()
+
+
+def test_probe_shows_the_mode_and_check_values(byok, token):
+    rows = {row["property"]: row["value"] for row in json.loads(byok("hsm", "probe", "-o", "json").stdout)["rows"]}
+    assert rows["trusted wrapping (key-ceremony mode)"].startswith("yes: enforced")
+    assert rows["key check values (CKA_CHECK_VALUE)"] == "yes"
