@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from byok_shared import block_literals, locate
+from byok_shared import block_literals, file_kind, locate
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
@@ -39,6 +39,8 @@ def judge(check: Any, conf: dict[str, Any]) -> CheckResult:
     if path is None:
         check.details.append(f"cannot find {scanned_file} on disk to read its source")
         return CheckResult.UNKNOWN
+    if file_kind(path) is None:
+        return CheckResult.UNKNOWN  # a plan's provider configuration: not source code
     start, end = conf.get("__start_line__", 0), conf.get("__end_line__", 0)
     literals = [lit for lit in block_literals(path, start, end) if lit.reference.pins_key]
     for lit in literals:

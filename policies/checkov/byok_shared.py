@@ -24,7 +24,7 @@ from byok.keyscan.hcl import fill_templates  # noqa: E402 - needs the path above
 from byok.keyscan.reference import literal_references  # noqa: E402
 from byok.keyscan.scan import DirectoryScan, Literal, file_kind, scan_directory  # noqa: E402
 
-__all__ = ["Literal", "block_literals", "key_tokens", "locate"]
+__all__ = ["Literal", "block_literals", "file_kind", "key_tokens", "locate"]
 
 
 def key_tokens(text: str) -> frozenset[str]:

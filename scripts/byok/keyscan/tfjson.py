@@ -65,7 +65,8 @@ def _block_entries(document: dict[str, Any], parsed: ParsedFile) -> list[Entry]:
                     entries += [(Block(kind), (name,), value) for name, value in one.items()]
         else:
             entries.append((Block(kind), (), body))
-    parsed.blocks.extend(dict.fromkeys(entry[0] for entry in entries if entry[0].kind != "locals"))
+    unique = {id(block): block for block, _, _ in entries if block.kind != "locals"}
+    parsed.blocks.extend(unique.values())
     return entries
 
 
