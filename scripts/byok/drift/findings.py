@@ -184,6 +184,8 @@ class Finding:
             str(self.generation or ""),
             self.material_id or "",
         )
+        if self.resource.file:  # code: the same address can sit in several modules, a literal on several lines
+            parts += (self.resource.file, str(self.resource.line or ""))
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
