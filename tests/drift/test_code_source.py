@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.drift.conftest import dev_intent
 
 from byok.cli.main import main
@@ -86,13 +85,12 @@ def literal_lines(root) -> set[tuple[str | None, int | None]]:
 
 
 def test_json_files_and_tfvars_json_are_scanned_with_lines(tmp_path):
-    (tmp_path / "main.tf.json").write_text(
-        '{\n  "resource": {"aws_sqs_queue": {"q": {\n    "kms_master_key_id": "%s"\n  }}}\n}\n' % KEY_ARN
-    )
+    document = {"resource": {"aws_sqs_queue": {"q": {"kms_master_key_id": KEY_ARN}}}}
+    (tmp_path / "main.tf.json").write_text(json.dumps(document, indent=1))
     (tmp_path / "terraform.tfvars.json").write_text(
         '{\n  "name": "x",\n  "kms_key_id": "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"\n}'
     )
-    assert literal_lines(tmp_path) == {("main.tf.json", 3), ("terraform.tfvars.json", 3)}
+    assert literal_lines(tmp_path) == {("main.tf.json", 5), ("terraform.tfvars.json", 3)}
 
 
 def test_lines_come_from_the_parse_not_from_a_text_search(tmp_path):
