@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 
 from byok.keyscan.reference import CANDIDATE, PLACEHOLDER
 
-_TOKEN = re.compile(
+_TOKEN = re.compile(  # blanks before a token are part of its match: half the matches of a separate token
     r"""
-     (?P<nl>\n)
-    |(?P<ws>[ \t\f\v\r\ufeff]+)
+    [ \t\f\v\r\ufeff]*
+    (?:(?P<nl>\n)
+    |(?P<end>\Z)
     |(?P<comment>(?:\#|//)[^\n]*)
     |(?P<bcomment>/\*)
     |(?P<heredoc><<-?(?P<marker>[^\W\d][\w-]*)[ \t]*\r?\n)
@@ -35,7 +36,7 @@ _TOKEN = re.compile(
     |(?P<close>[}\])])
     |(?P<assign>=(?![=>])|:)
     |(?P<op>==|!=|<=|>=|=>|&&|\|\||\.\.\.|[,.?!<>+\-*/%~])
-    |(?P<other>.)
+    |(?P<other>.))
     """,
     re.VERBOSE,
 )
@@ -188,8 +189,10 @@ class _Scanner:
             match = _TOKEN.match(text, pos)
             assert match is not None  # the last alternative matches any character
             kind, pos = match.lastgroup, match.end()
-            if kind in ("ws", "comment"):
+            if kind == "comment":
                 continue
+            if kind == "end":
+                break
             frame = stack[-1]
             if kind == "bcomment":
                 close = text.find("*/", pos)
@@ -210,11 +213,11 @@ class _Scanner:
                 if kind == "close":
                     self.close(match)
                     continue
-                if kind == "op" and match.group() == ",":
+                if kind == "op" and match[match.lastgroup or 0] == ",":
                     frame.state, frame.attr = "key", None
                     continue
                 if frame.state == "key" and kind in ("ident", "quote"):
-                    frame.state, frame.pending = "keyed", match.group()
+                    frame.state, frame.pending = "keyed", match[match.lastgroup or 0]
                     if kind == "quote":
                         string = _String(pos, "key")
                     continue
@@ -230,7 +233,7 @@ class _Scanner:
             raise self.fail(f"`{_opener(stack[-1].closer)}` is never closed", stack[-1].opened)
 
     def body_token(self, frame: _Frame, kind: str | None, match: re.Match[str]) -> _String | None:
-        lexeme = match.group()
+        lexeme = match[match.lastgroup or 0]
         if frame.state == "start":
             if kind == "ident":
                 frame.pending, frame.labels, frame.state = lexeme, [], "ident"
@@ -275,9 +278,9 @@ class _Scanner:
 
     def close(self, match: re.Match[str]) -> _String | None:
         frame = self.stack[-1]
-        if match.group() != frame.closer:
+        if match[match.lastgroup or 0] != frame.closer:
             expected = f"`{frame.closer}`" if frame.closer else "nothing"
-            raise self.fail(f"unexpected `{match.group()}` (expected {expected})", match.start())
+            raise self.fail(f"unexpected `{match[match.lastgroup or 0]}` (expected {expected})", match.start())
         self.stack.pop()
         if frame.kind == "body" and len(self.stack) == 1:
             frame.block.end_line = self.parsed.line_at(match.start())
@@ -287,7 +290,7 @@ class _Scanner:
         return None
 
     def expression_token(self, kind: str | None, match: re.Match[str], pos: int) -> tuple[_String | None, int]:
-        lexeme = match.group()
+        lexeme = match[match.lastgroup or 0]
         if kind == "quote":
             return _String(pos, "value"), pos
         if kind == "heredoc":
