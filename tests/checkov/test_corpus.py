@@ -49,7 +49,7 @@ def precision_recall(found: set[str], expected: set[str]) -> tuple[float, float]
 
 @pytest.fixture(scope="module")
 def byok_findings() -> tuple[set[str], set[str]]:
-    result = scan([CodeSource(CORPUS)], Intent())
+    result = scan([CodeSource(CORPUS, base=CORPUS)], Intent())
     literal = {f"{f.resource.file}:{f.resource.line}" for f in result.findings if f.rule_id == "BYOK-D009"}
     unreadable = {f.resource.file for f in result.findings if f.rule_id == "BYOK-D013"}
     return literal, unreadable

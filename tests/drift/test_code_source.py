@@ -19,6 +19,8 @@ from byok.drift.facts import GapFact, UsageFact
 from byok.drift.findings import Severity
 from byok.drift.intent import Intent
 from byok.drift.sources.code import CodeSource
+from byok.report import sarif
+from byok.report.options import ReportOptions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "code"
 
@@ -28,7 +30,7 @@ def locations(result, rule_id: str) -> set[tuple[str | None, int | None]]:
 
 
 def test_hardcoded_key_ids_and_arns_with_file_and_line():
-    result = scan([CodeSource(FIXTURES)], dev_intent())
+    result = scan([CodeSource(FIXTURES, base=FIXTURES)], dev_intent())
     assert locations(result, "BYOK-D009") == {
         ("main.tf", 9),  # literal ARN
         ("main.tf", 37),  # bare key ID as an alias target, not found inside the ARN on line 9
@@ -39,7 +41,7 @@ def test_hardcoded_key_ids_and_arns_with_file_and_line():
 
 
 def test_alias_of_a_retired_generation_in_code():
-    result = scan([CodeSource(FIXTURES)], dev_intent())
+    result = scan([CodeSource(FIXTURES, base=FIXTURES)], dev_intent())
     [retired] = [f for f in result.findings if f.rule_id == "BYOK-D001"]
     assert (retired.resource.id, retired.resource.file, retired.resource.line) == (
         "aws_sqs_queue.events",
@@ -50,12 +52,12 @@ def test_alias_of_a_retired_generation_in_code():
 
 
 def test_unparseable_file_is_reported_not_skipped():
-    result = scan([CodeSource(FIXTURES)], dev_intent())
+    result = scan([CodeSource(FIXTURES, base=FIXTURES)], dev_intent())
     assert locations(result, "BYOK-D013") == {("broken.tf", None)}
 
 
 def test_expressions_definitions_and_other_ids_are_not_references():
-    facts = list(CodeSource(FIXTURES).facts())
+    facts = list(CodeSource(FIXTURES, base=FIXTURES).facts())
     ids = {f.resource.id for f in facts if isinstance(f, UsageFact)}
     assert "aws_s3_bucket.data" not in ids  # module.app_key.key_arn follows rotations
     assert "aws_sns_topic.alerts" in ids  # alias/dev-app is a reference, and a fine one
@@ -169,3 +171,18 @@ def test_a_clean_tree_has_no_findings(tmp_path):
 def test_tfvars_alone_show_an_overdue_key(tmp_path):
     [overdue] = scan([CodeSource(tmp_path)], dev_intent()).findings
     assert (overdue.rule_id, overdue.key, overdue.resource.id) == ("BYOK-D003", "dev-logs", "alias/dev-logs")
+
+
+def test_paths_are_relative_to_the_repository_so_sarif_points_at_the_right_file(tmp_path):
+    """A scan of a subdirectory names files from the checkout's root, whatever the working directory."""
+    (tmp_path / ".git").mkdir()
+    stack = tmp_path / "terraform" / "prod"
+    stack.mkdir(parents=True)
+    (stack / "main.tf").write_text(f'resource "aws_sqs_queue" "q" {{\n  kms_master_key_id = "{KEY_ARN}"\n}}\n')
+    result = scan([CodeSource(stack)], Intent())
+    assert locations(result, "BYOK-D009") == {("terraform/prod/main.tf", 2)}
+    location = json.loads(sarif.render(result, ReportOptions()))["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"] == {
+        "uri": "terraform/prod/main.tf",
+        "uriBaseId": "%SRCROOT%",
+    }

@@ -120,17 +120,23 @@ def read_source(path: Path) -> tuple[str, str | None]:
         return data.decode("latin-1"), f"is not UTF-8 (byte {exc.start}); Terraform reads only UTF-8"
 
 
-def scan_tree(root: Path) -> Iterator[DirectoryScan]:
-    """One :class:`DirectoryScan` per directory of ``root`` (or for the one file ``root`` names)."""
+def scan_tree(root: Path, base: Path | None = None) -> Iterator[DirectoryScan]:
+    """One :class:`DirectoryScan` per directory of ``root`` (or for the one file ``root`` names).
+
+    File names in the results are relative to ``base`` (default: ``root``).
+    """
     by_directory: dict[Path, list[Path]] = {}
     for path in source_files(root):
         by_directory.setdefault(path.parent, []).append(path)
     for files in by_directory.values():
-        yield scan_directory(files, root)
+        yield scan_directory(files, base or root)
 
 
 def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
-    """Scan the files of one module directory; file names in the result are relative to ``root``."""
+    """Scan the files of one module directory; file names in the result are relative to ``root``.
+
+    (A file directly named as ``root`` keeps its own name.)
+    """
     scan = DirectoryScan()
     parsed_files: list[tuple[str, hcl.ParsedFile]] = []
     for path in files:
