@@ -180,8 +180,15 @@ def _names(block: hcl.Block) -> tuple[str, ...]:
     return (block.name,) if block.kind in ("variable", "output") else ()
 
 
+def _prose(path: tuple[str, ...]) -> bool:
+    """Descriptions and validation messages document keys ("e.g. arn:aws:kms:..."); they configure none."""
+    return any(part.lower().endswith("description") or part == "error_message" for part in path)
+
+
 def _literals(file: str, parsed: hcl.ParsedFile, value: hcl.StringValue, key_names: set[str]) -> Iterator[Literal]:
     block, path = value.block, value.path
+    if _prose(path):
+        return
     address = block.address(path)
     takes = takes_key(block.kind, block.type, path, _names(block))
     if not takes and block.kind in _VALUE_KINDS and address in key_names:
