@@ -2,8 +2,8 @@
 
 Not a full HCL parser: a tokenizer that knows HCL's structure (blocks with labels, attributes, objects,
 brackets, quoted templates with nested interpolations, heredocs, the three comment forms) and keeps what a
-key scan needs: every string value that could hold a key reference, the ``var.X``/``local.X`` traversals, and
-the line span of every top-level block. It is iterative (an expression nested 400 levels deep is a list
+key scan needs: every string value that could hold a key reference with its block and attribute path, and
+the ``var.X``/``local.X`` traversals. It is iterative (an expression nested 400 levels deep is a list
 400 entries long, never a recursion), reads a file in one pass with one regular expression, and reports the
 first structural error (an unterminated string, heredoc or comment, an unbalanced bracket, a body item that
 is neither an attribute nor a block) with its line, after which the file counts as unparseable.
@@ -46,7 +46,7 @@ _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _TEMPLATE_OPEN = re.compile(r"(?<![$%])[$%]\{")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Block:
     """A top-level block (``resource "aws_s3_bucket" "logs"``), or the file itself for tfvars attributes."""
 
@@ -54,7 +54,6 @@ class Block:
     type: str = ""  # resource or data type, provider name
     name: str = ""  # resource, data, module, variable or output name
     start_line: int = 1
-    end_line: int = 0
 
     def address(self, path: tuple[str, ...] = ()) -> str:
         """The address Terraform gives the value: ``aws_s3_bucket.logs``, ``var.kms_key``, ``local.keys``."""
@@ -97,7 +96,6 @@ class Traversal:
 class ParsedFile:
     strings: list[StringValue] = field(default_factory=list)
     traversals: list[Traversal] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)
     error: str | None = None
     _lines: list[int] = field(default_factory=list)
 
@@ -268,7 +266,6 @@ class _Scanner:
                 block = Block(header, labels[0] if labels else "", start_line=line)
             else:
                 block = Block(header, "", labels[0] if labels else "", start_line=line)
-            self.parsed.blocks.append(block)
             name = None
         else:
             block = parent.block
@@ -282,8 +279,6 @@ class _Scanner:
             expected = f"`{frame.closer}`" if frame.closer else "nothing"
             raise self.fail(f"unexpected `{match[match.lastgroup or 0]}` (expected {expected})", match.start())
         self.stack.pop()
-        if frame.kind == "body" and len(self.stack) == 1:
-            frame.block.end_line = self.parsed.line_at(match.start())
         if frame.kind == "interp" and frame.string is not None:
             frame.string.holes.append((frame.opened, match.end()))
             return frame.string

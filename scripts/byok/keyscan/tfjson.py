@@ -35,7 +35,7 @@ def parse(text: str, tfvars: bool = False) -> ParsedFile:
     if not isinstance(document, dict):
         parsed.error = "the top level is not a JSON object"
         return parsed
-    entries = _tfvars_entries(document) if tfvars else _block_entries(document, parsed)
+    entries = _tfvars_entries(document) if tfvars else _block_entries(document)
     _walk(text, entries, parsed)
     return parsed
 
@@ -44,7 +44,7 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _block_entries(document: dict[str, Any], parsed: ParsedFile) -> list[Entry]:
+def _block_entries(document: dict[str, Any]) -> list[Entry]:
     entries: list[Entry] = []
     for kind, body in document.items():
         if not isinstance(body, dict) and kind != "locals":
@@ -65,8 +65,6 @@ def _block_entries(document: dict[str, Any], parsed: ParsedFile) -> list[Entry]:
                     entries += [(Block(kind), (name,), value) for name, value in one.items()]
         else:
             entries.append((Block(kind), (), body))
-    unique = {id(block): block for block, _, _ in entries if block.kind != "locals"}
-    parsed.blocks.extend(unique.values())
     return entries
 
 
