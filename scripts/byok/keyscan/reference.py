@@ -18,7 +18,7 @@ PLACEHOLDER = "\x00"  # stands for each character of an interpolation ``${...}``
 
 _KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 _ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
-_PARTITION = r"(?P<partition>aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?)"
+_PARTITION = r"(?P<partition>aws|aws-cn|aws-us-gov|aws-eusc|aws-iso(?:-[a-z])?)"
 _ARN_HEAD = rf"arn:{_PARTITION}:kms:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):"
 KEY_ID = re.compile(rf"^(?P<name>{_KEY_ID})$", re.IGNORECASE)
 ALIAS_NAME = re.compile(rf"^(?P<name>{_ALIAS})$")
@@ -28,7 +28,7 @@ GENERATION_ALIAS = re.compile(r"^alias/(?P<key>[a-z0-9][a-z0-9-]*?)-g(?P<generat
 # A KMS ARN inside a longer string; partition, region and account may be interpolated (placeholders).
 _HOLE = f"{PLACEHOLDER}+"
 EMBEDDED_ARN = re.compile(
-    rf"(?<![\w-])arn:(?P<partition>aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?|{_HOLE}):kms:"
+    rf"(?<![\w-])arn:(?P<partition>aws(?:-cn|-us-gov|-eusc|-iso(?:-[a-z])?)?|{_HOLE}):kms:"
     rf"(?P<region>[a-z]{{2}}(?:-[a-z]+)+-\d|{_HOLE}):(?P<account>\d{{12}}|{_HOLE}):"
     rf"(?:key/(?P<key>{_KEY_ID})(?![0-9a-z-])|(?P<alias>{_ALIAS}))",
     re.IGNORECASE,
