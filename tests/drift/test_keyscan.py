@@ -61,6 +61,8 @@ def test_tags_never_take_a_key_and_alias_names_are_definitions() -> None:
     assert takes_key("resource", "aws_kms_alias", ("target_key_id",))
     assert takes_key("variable", "", ("default",), ("backup_kms_key",))
     assert not takes_key("variable", "", ("description",), ("backup_kms_key",))
+    assert not takes_key("resource", "alicloud_oss_bucket", ("server_side_encryption_rule", "kms_master_key_id"))
+    assert takes_key("resource", "awscc_sqs_queue", ("kms_master_key_id",))
 
 
 # The services real estates encrypt that the first pack and scan missed (issue 10, defect class 4).

@@ -185,6 +185,7 @@ _OTHER_KEYS = frozenset(
 _NAME_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_|$)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # Attribute-path parts under which a value is data about the resource, never a key it uses.
 _NOT_KEY_CONTAINERS = frozenset({"tags", "tags_all", "default_tags", "labels"})
+_AWS_PROVIDERS = ("aws_", "awscc_")
 # Where a variable and an output keep the value their name describes.
 _VALUE_ATTRIBUTE = {"variable": "default", "output": "value"}
 _KEY_ENDINGS = (("key",), ("key", "id"), ("key", "arn"), ("key", "ids"), ("key", "arns"), ("keys",))
@@ -228,5 +229,6 @@ def takes_key(block_kind: str, block_type: str, path: tuple[str, ...], names: tu
             return False
         if dotted in catalogued_paths(block_type, data=block_kind == "data"):
             return True
-        return bool(path) and key_like_name(path[-1])
+        # Other clouds name their keys by UUID too (an Alibaba Cloud KMS key ID): not an AWS KMS key.
+        return block_type.startswith(_AWS_PROVIDERS) and bool(path) and key_like_name(path[-1])
     return any(key_like_name(name) for name in (*names, *path))
