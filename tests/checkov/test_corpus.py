@@ -68,7 +68,11 @@ def checkov_literals(result: CheckovResult) -> set[str]:
 def unseen_by_checkov(directories: list[DirectoryScan]) -> dict[str, str]:
     """Literal locations Checkov gives no check a chance to see, and why, from Checkov's documented limits."""
     unreadable = {u.file for d in directories for u in d.unreadable}
-    linked = {p.relative_to(CORPUS).as_posix() for p in source_files(CORPUS) if p.resolve() != p.absolute()}
+    linked = {
+        p.relative_to(CORPUS).as_posix()
+        for p in source_files(CORPUS)
+        if any((CORPUS / parent).is_symlink() for parent in p.relative_to(CORPUS).parents)
+    }
     unseen: dict[str, str] = {}
     for directory in directories:
         visible_flows = {
