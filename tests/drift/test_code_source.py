@@ -8,6 +8,7 @@ gaps, symlinks, nesting, and the default gate failing on a literal key or an unr
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,19 @@ def test_paths_are_relative_to_the_repository_so_sarif_points_at_the_right_file(
         "uri": "terraform/prod/main.tf",
         "uriBaseId": "%SRCROOT%",
     }
+
+
+def test_a_directory_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
+    """Root reads every directory here, so the refusal a locked directory gives is simulated."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = scan([CodeSource(tmp_path)], Intent())
+    assert locations(result, "BYOK-D013") == {("locked", None)}

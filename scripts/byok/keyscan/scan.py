@@ -84,13 +84,21 @@ def file_kind(path: Path) -> str | None:
     return next((suffix for suffix in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(suffix)), None)
 
 
-def source_files(root: Path) -> Iterator[Path]:
-    """Every Terraform file under ``root``, in a stable order; symlinked directories are followed once."""
+def source_files(root: Path, unlisted: list[Path] | None = None) -> Iterator[Path]:
+    """Every Terraform file under ``root``, in a stable order; symlinked directories are followed once.
+
+    Directories that cannot be listed are appended to ``unlisted`` (they could hold anything).
+    """
     if not root.is_dir():
         yield root
         return
     seen: set[str] = set()
-    for directory, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def failed(error: OSError) -> None:
+        if unlisted is not None:
+            unlisted.append(Path(error.filename or root))
+
+    for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=failed):
         real = os.path.realpath(directory)
         if real in seen:
             dirnames[:] = []
@@ -126,10 +134,14 @@ def scan_tree(root: Path, base: Path | None = None) -> Iterator[DirectoryScan]:
     File names in the results are relative to ``base`` (default: ``root``).
     """
     by_directory: dict[Path, list[Path]] = {}
-    for path in source_files(root):
+    unlisted: list[Path] = []
+    for path in source_files(root, unlisted):
         by_directory.setdefault(path.parent, []).append(path)
     for files in by_directory.values():
         yield scan_directory(files, base or root)
+    if unlisted:
+        names = [_display(path, base or root) for path in unlisted]
+        yield DirectoryScan(unreadable=[Unreadable(name, f"cannot list the directory {name}") for name in names])
 
 
 def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
