@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from byok.drift.evidence import Evidence
 from byok.drift.facts import KeyFact, UsageFact
 from byok.drift.findings import RULES, Finding, Resource, Severity, finding
+from byok.drift.reference import ReferenceKind
 from byok.model import ImportState, KeyMaterial, KeyMaterialState, KeyState
 
 Check = Callable[[Evidence], Iterator[Finding]]
@@ -231,6 +232,14 @@ def check_unusable_key_in_use(evidence: Evidence) -> Iterator[Finding]:
             )
 
 
+def _spelled(usage: UsageFact) -> str:
+    """The key as written: an ARN whose account or region is interpolated still shows it was an ARN."""
+    ref = usage.reference
+    if ref.arn is None and ref.kind is ReferenceKind.KEY_ARN:
+        return f"arn:{ref.partition}:kms:…:key/{ref.name}"
+    return str(ref)
+
+
 def check_hardcoded(evidence: Evidence) -> Iterator[Finding]:
     for usage in evidence.usages:
         if not usage.literal or not usage.reference.pins_key:
@@ -238,7 +247,7 @@ def check_hardcoded(evidence: Evidence) -> Iterator[Finding]:
         yield finding(
             "BYOK-D009",
             usage.resource,
-            f"{usage.attribute} is the literal {usage.reference.kind.value} {usage.reference}",
+            f"{usage.resource.id} {usage.attribute} is the literal {usage.reference.kind.value} {_spelled(usage)}",
             "take the key from the key module (module.<key>.generation_arns[N] or key_arn) or from the alias, "
             "so that rotations and retirements reach this resource",
             key=_label(evidence, usage),
