@@ -1,12 +1,14 @@
 """Benchmark: ``byok drift code`` against Checkov running only our policies, on the same generated Terraform.
 
 2,000 ``.tf`` files in 40 root modules, each module a ``variables.tf``, a ``keys.tf`` (external keys with
-tags and deletion windows, aliases, a data source) and resource files of every type our Checkov policies
-cover, generated from the pack's own ``KEY_ATTRIBUTES``. Each resource takes its key the way real code
-does: mostly a resource, data or variable reference, a share as a literal key ARN or key ID. Both tools run
-as a user runs them, as a command (Checkov through ``run_checkov``, which every byok caller uses), so each
-pays its own start-up. The comparison only counts if both flag the same resources for a literal key
-(byok's BYOK-D009, Checkov's CKV_BYOK_1); the bench fails otherwise. Writes bench/results/drift_code.md.
+tags and deletion windows, aliases, a data source) and resource files of every type of byok's catalogue
+(``byok.keyscan.catalogue``, which the pack uses too), each with its key in the catalogued attribute. Each
+resource takes its key the way real code does: mostly a resource, data or variable reference, a share as a
+literal key ARN or key ID. Both tools run as a user runs them, as a command with the argv ``run_checkov``
+builds, so each pays its own start-up; each runs as its own child process, whose peak resident memory
+comes from ``wait4``. The comparison only counts if both flag the same resources for a literal key
+(byok's BYOK-D009, Checkov's CKV_BYOK_1); the bench fails otherwise. Target: byok at least 20x faster,
+both peaks reported, byok's under 200 MB. Writes bench/results/drift_code.md.
 
     .venv/bin/python -m bench.drift_code [--files 2000] [--rounds 1]
 """
@@ -14,8 +16,8 @@ pays its own start-up. The comparison only counts if both flag the same resource
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import random
 import subprocess
 import sys
@@ -25,26 +27,18 @@ import uuid
 from pathlib import Path
 
 from bench.report import Row, write_table
-from byok.checkov import BYOK_CHECKS, POLICY_DIR, run_checkov
+from byok.checkov import BYOK_CHECKS, checkov_command, parse_report
+from byok.keyscan.catalogue import RESOURCES
 
 MODULES = 40
 RESOURCES_PER_FILE = 3
 ACCOUNT = "123456789012"
 
 
-def _key_attributes() -> dict[str, tuple[str, ...]]:
-    """The pack's own map of where each type keeps its key, loaded by file name as Checkov loads it.
-
-    Generating from it means every type the policies cover is benchmarked, including types added later.
-    """
-    spec = importlib.util.spec_from_file_location("byok_key_attributes", POLICY_DIR / "byok_key_attributes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.KEY_ATTRIBUTES
-
-
-KEY_ATTRIBUTES = _key_attributes()
+# One catalogued path per type: where the generated resource holds its key.
+KEY_ATTRIBUTES = {rtype: tuple(paths[0].split(".")) for rtype, paths in RESOURCES.items()}
+TARGET_RATIO = 20.0
+TARGET_PEAK_MB = 200.0
 
 
 def resource_block(rtype: str, name: str, key: str) -> str:
@@ -129,28 +123,38 @@ def generate(root: Path, files: int, seed: int = 4) -> set[str]:
     return literal
 
 
-def byok_literals(root: Path) -> set[str]:
+def measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
+    """(seconds, peak resident MB, stdout) of one command run as its own child process."""
+    with tempfile.TemporaryFile("w+") as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        return seconds, usage.ru_maxrss / 1024, stdout.read()
+
+
+def byok_literals(root: Path) -> tuple[float, float, set[str]]:
     """``byok drift code`` as a user runs it; the resources of its hardcoded-key findings (BYOK-D009)."""
     byok = str(Path(sys.executable).with_name("byok"))
     argv = [byok, "drift", "code", "--path", str(root), "-o", "json", "--fail-on", "none"]
     # cwd outside the repo: the repo's byok.toml would add estate intent the Checkov run does not have.
-    completed = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=root)
-    findings = json.loads(completed.stdout)["findings"]
-    return {f["resource"]["id"] for f in findings if f["rule_id"] == "BYOK-D009"}
+    seconds, peak, out = measured(argv, cwd=root)
+    findings = json.loads(out)["findings"]
+    return seconds, peak, {f["resource"]["id"] for f in findings if f["rule_id"] == "BYOK-D009"}
 
 
-def checkov_literals(root: Path) -> set[str]:
+def checkov_literals(root: Path) -> tuple[float, float, set[str]]:
     """Checkov with only byok's policies (``BYOK_CHECKS``); the resources failing CKV_BYOK_1."""
-    return {record.resource for record in run_checkov(root, checks=BYOK_CHECKS).failed_for("CKV_BYOK_1")}
+    argv, env = checkov_command(root, checks=BYOK_CHECKS)
+    seconds, peak, out = measured(argv, env=env)
+    return seconds, peak, {record.resource for record in parse_report(out).failed_for("CKV_BYOK_1")}
 
 
-def best_of(rounds: int, job) -> tuple[float, set[str]]:
-    times, result = [], set()
-    for _ in range(rounds):
-        start = time.perf_counter()
-        result = job()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def best_of(rounds: int, job) -> tuple[float, float, set[str]]:
+    runs = [job() for _ in range(rounds)]
+    return min(run[0] for run in runs), max(run[1] for run in runs), runs[-1][2]
 
 
 def run(out: Path, files: int = 2000, rounds: int = 1) -> str:
@@ -159,24 +163,35 @@ def run(out: Path, files: int = 2000, rounds: int = 1) -> str:
         expected = generate(root, files)
         written = sum(1 for _ in root.rglob("*.tf"))
         resources = MODULES * 3 + (written - 2 * MODULES) * RESOURCES_PER_FILE
-        checkov_s, by_checkov = best_of(rounds, lambda: checkov_literals(root))
-        byok_s, by_byok = best_of(rounds, lambda: byok_literals(root))
+        checkov_s, checkov_mb, by_checkov = best_of(rounds, lambda: checkov_literals(root))
+        byok_s, byok_mb, by_byok = best_of(rounds, lambda: byok_literals(root))
     for name, found in (("byok drift code", by_byok), ("Checkov", by_checkov)):
         if found != expected:
             raise RuntimeError(
                 f"{name} flagged {len(found)} literal-key resources, the generator wrote {len(expected)}: "
                 f"missed {sorted(expected - found)[:5]}, extra {sorted(found - expected)[:5]}"
             )
+    ratio = checkov_s / byok_s
+    met = ratio >= TARGET_RATIO and byok_mb < TARGET_PEAK_MB
     return write_table(
         out / "drift_code.md",
         f"byok drift code vs Checkov (our policies only) on {written} generated .tf files",
-        Row("Checkov 3.3.30, --check CKV_BYOK_*", checkov_s, written, "own venv, --skip-download"),
-        [Row("byok drift code", byok_s, written, "the CLI, -o json")],
+        Row(
+            "Checkov 3.3.30, --check CKV_BYOK_*",
+            checkov_s,
+            written,
+            f"own venv, --skip-download; peak {checkov_mb:.0f} MB",
+        ),
+        [Row("byok drift code", byok_s, written, f"the CLI, -o json; peak {byok_mb:.0f} MB")],
         [
-            f"{written} files in {MODULES} root modules, {resources} resources; {len(expected)} take a literal key "
-            "ARN or ID (15 % ARNs, 5 % bare IDs), the rest a resource, data or variable reference",
+            f"{written} files in {MODULES} root modules, {resources} resources of {len(KEY_ATTRIBUTES)} catalogued "
+            f"types; {len(expected)} take a literal key ARN or ID (15 % ARNs, 5 % bare IDs), the rest a resource, "
+            "data or variable reference",
             f"both flag exactly those {len(expected)} resources (byok BYOK-D009, Checkov CKV_BYOK_1): same answer",
-            f"byok is {checkov_s / byok_s:.1f}x faster; best of {rounds}; both as a command, start-up included",
+            f"byok is {ratio:.1f}x faster; peak resident memory byok {byok_mb:.0f} MB, Checkov {checkov_mb:.0f} MB "
+            f"(each its own process, from wait4); best of {rounds}; both as a command, start-up included",
+            f"target (>= {TARGET_RATIO:.0f}x faster, byok peak < {TARGET_PEAK_MB:.0f} MB): "
+            + ("met" if met else "NOT met"),
         ],
     )
 

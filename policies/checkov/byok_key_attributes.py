@@ -1,7 +1,7 @@
 """Where each AWS resource type keeps the KMS key that encrypts it, as Checkov presents the block.
 
-The literal-key check and the retired-key check look at the same attributes; keeping the map in one
-place means a new resource type is covered by both or by neither.
+The map is byok's catalogue (``byok.keyscan.catalogue``), so the retired-key check, ``byok drift`` and the
+plan and live sources look at the same attributes: a new resource type is covered by all or by none.
 """
 
 from __future__ import annotations
@@ -9,38 +9,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-_SSE_DEFAULT = ("rule", "apply_server_side_encryption_by_default", "kms_master_key_id")
+import byok_shared  # noqa: F401 - puts byok.keyscan on sys.path
 
-KEY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "aws_s3_bucket": ("server_side_encryption_configuration", *_SSE_DEFAULT),
-    "aws_s3_bucket_server_side_encryption_configuration": _SSE_DEFAULT,
-    "aws_db_instance": ("kms_key_id",),
-    "aws_rds_cluster": ("kms_key_id",),
-    "aws_dynamodb_table": ("server_side_encryption", "kms_key_arn"),
-    "aws_ebs_volume": ("kms_key_id",),
-    "aws_sqs_queue": ("kms_master_key_id",),
-    "aws_secretsmanager_secret": ("kms_key_id",),
-    "aws_sns_topic": ("kms_master_key_id",),
-    "aws_cloudwatch_log_group": ("kms_key_id",),
-    "aws_lambda_function": ("kms_key_arn",),
+from byok.keyscan.catalogue import RESOURCES
+
+KEY_ATTRIBUTES: dict[str, tuple[tuple[str, ...], ...]] = {
+    resource_type: tuple(tuple(path.split(".")) for path in paths) for resource_type, paths in RESOURCES.items()
 }
 
 
 def key_values(conf: dict[str, Any], resource_type: str) -> Iterator[tuple[str, str]]:
-    """Yield ``(evaluated key, value)`` for every string the resource gives as its encryption key.
+    """Yield ``(evaluated key, value)`` for every string the resource gives as an encryption key.
 
     Checkov wraps every attribute and every nested block in a list, and a block may repeat (several
     ``rule`` blocks), so the path is walked through each element; the evaluated key uses Checkov's own
     ``name/[index]/name`` form so that its report points at the exact attribute.
     """
-    yield from _walk(conf, KEY_ATTRIBUTES[resource_type], "")
+    for path in KEY_ATTRIBUTES.get(resource_type, ()):
+        yield from _walk(conf, path, "")
 
 
 def _walk(node: dict[str, Any], path: tuple[str, ...], prefix: str) -> Iterator[tuple[str, str]]:
     name, rest = path[0], path[1:]
     values = node.get(name)
     if not isinstance(values, list):
-        return
+        values = [values] if values is not None else []
     for index, value in enumerate(values):
         if rest and isinstance(value, dict):
             yield from _walk(value, rest, f"{prefix}{name}/[{index}]/")

@@ -1,41 +1,89 @@
-"""CKV_BYOK_1: a resource takes its encryption key from a Terraform reference, never from a literal.
+"""CKV_BYOK_1: no key ID or key ARN is written as a literal; keys come from references or aliases.
 
-A literal key ID, ARN or alias pins the resource to one generation: rotation by alias swap moves the
-alias and re-points references, and a hardcoded identifier silently stays behind on the old key.
+A literal key ID or ARN pins the code to one key: rotation by alias swap moves the alias and re-points
+references, and a hard-coded identifier silently stays on the old generation. An alias (``alias/app``)
+follows rotations and passes; a generation alias is judged by CKV_BYOK_5 and BYOK-D001/D002.
+
+The judgement is byok's, not a copy of it: the check asks the shared model (``byok.keyscan``, through
+``byok_shared``) for the literal key references in the block's own lines and those reaching its key
+attributes through ``var.X``/``local.X`` in the same module, exactly as ``byok drift code`` reports them.
+It reads the source, not the values Checkov resolved, because Checkov replaces
+``data.aws_kms_key.x.key_id`` with the data block's *input* (often an alias ARN): judged on that, every
+data-source reference failed. The same check runs on resources, data sources, providers and module calls;
+each failure lists ``file:line: address attribute is the literal ...`` for every literal it found.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from byok_key_attributes import KEY_ATTRIBUTES, key_values
-from byok_key_identifiers import is_literal_key
+from byok_shared import block_literals, file_kind, locate
 
 from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.data.base_check import BaseDataCheck
+from checkov.terraform.checks.module.base_module_check import BaseModuleCheck
+from checkov.terraform.checks.provider.base_check import BaseProviderCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 from checkov.terraform.plan_parser import TF_PLAN_RESOURCE_CHANGE_ACTIONS
 
+ID = "CKV_BYOK_1"
+NAME = "No key ID or key ARN is written as a literal: keys come from a reference, a data source or an alias"
 
-class EncryptionKeyFromReference(BaseResourceCheck):
-    def __init__(self) -> None:
-        super().__init__(
-            name="Encryption key comes from a resource, data or module reference, not a literal key ID/ARN/alias",
-            id="CKV_BYOK_1",
-            categories=(CheckCategories.ENCRYPTION,),
-            supported_resources=tuple(KEY_ATTRIBUTES),
+
+def judge(check: Any, conf: dict[str, Any]) -> CheckResult:
+    """FAILED with the literals' locations in ``details``, PASSED when there are none."""
+    if TF_PLAN_RESOURCE_CHANGE_ACTIONS in conf:
+        return CheckResult.UNKNOWN  # a plan shows references already resolved: only code shows literals
+    scanned_file = check.entity_path.rsplit(":", 2)[0]
+    path = locate(scanned_file)
+    if path is None:
+        check.details.append(f"cannot find {scanned_file} on disk to read its source")
+        return CheckResult.UNKNOWN
+    if file_kind(path) is None:
+        return CheckResult.UNKNOWN  # a plan's provider configuration: not source code
+    start, end = conf.get("__start_line__", 0), conf.get("__end_line__", 0)
+    literals = [lit for lit in block_literals(path, start, end) if lit.reference.pins_key]
+    for lit in literals:
+        check.details.append(
+            f"{lit.file}:{lit.line}: {lit.address} {lit.attribute} is the literal {lit.reference.kind} {lit.text}"
         )
+    check.evaluated_keys = sorted({lit.attribute.split(".")[0] for lit in literals if lit.address})
+    return CheckResult.FAILED if literals else CheckResult.PASSED
+
+
+class ResourceKeyFromReference(BaseResourceCheck):
+    def __init__(self) -> None:
+        super().__init__(NAME, ID, (CheckCategories.ENCRYPTION,), supported_resources=("*",))
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        # A plan shows every reference already resolved to an ARN: whether the code used a reference is
-        # only visible in the code, so the check has nothing to say about a plan.
-        if TF_PLAN_RESOURCE_CHANGE_ACTIONS in conf:
-            return CheckResult.UNKNOWN
-        found = list(key_values(conf, self.entity_type))
-        if not found:
-            return CheckResult.UNKNOWN
-        literals = [key for key, value in found if is_literal_key(value)]
-        self.evaluated_keys = literals or [key for key, _ in found]
-        return CheckResult.FAILED if literals else CheckResult.PASSED
+        return judge(self, conf)
 
 
-check = EncryptionKeyFromReference()
+class DataKeyFromReference(BaseDataCheck):
+    def __init__(self) -> None:
+        super().__init__(NAME, ID, (CheckCategories.ENCRYPTION,), supported_data=("*",))
+
+    def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return judge(self, conf)
+
+
+class ProviderKeyFromReference(BaseProviderCheck):
+    def __init__(self) -> None:
+        super().__init__(NAME, ID, (CheckCategories.ENCRYPTION,), supported_provider=("*",))
+
+    def scan_provider_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return judge(self, conf)
+
+
+class ModuleKeyFromReference(BaseModuleCheck):
+    def __init__(self) -> None:
+        super().__init__(NAME, ID, (CheckCategories.ENCRYPTION,))
+
+    def scan_module_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return judge(self, conf)
+
+
+resource_check = ResourceKeyFromReference()
+data_check = DataKeyFromReference()
+provider_check = ProviderKeyFromReference()
+module_check = ModuleKeyFromReference()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from byok_key_attributes import KEY_ATTRIBUTES, key_values
-from byok_key_identifiers import key_tokens
 from byok_retired_keys import RetiredKeysUnreadable, retired_tokens
+from byok_shared import key_tokens
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck

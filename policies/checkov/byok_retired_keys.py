@@ -11,7 +11,7 @@ import json
 import os
 from functools import lru_cache
 
-from byok_key_identifiers import key_tokens
+from byok_shared import key_tokens
 
 ENV_VAR = "BYOK_RETIRED_KEYS_FILE"
 

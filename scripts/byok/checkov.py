@@ -87,6 +87,18 @@ def run_checkov(
     removed, so the result depends on the arguments and not on the caller's shell.
     ``checks`` limits the run (``BYOK_CHECKS`` for our pack only); None runs Checkov's own checks too.
     """
+    argv, env = checkov_command(targets, framework, retired_keys_file, checks)
+    completed = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    return parse_report(completed.stdout, completed.stderr)
+
+
+def checkov_command(
+    targets: Path | Sequence[Path],
+    framework: Framework | Iterable[Framework] = Framework.TERRAFORM,
+    retired_keys_file: Path | None = None,
+    checks: Sequence[str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment :func:`run_checkov` runs (the benchmark runs them itself to measure memory)."""
     binary = Path(os.environ.get(BIN_ENV) or DEFAULT_BIN)
     if not os.access(binary, os.X_OK):
         raise CheckovError(
@@ -112,8 +124,7 @@ def run_checkov(
     env.pop(RETIRED_KEYS_ENV, None)
     if retired_keys_file is not None:
         env[RETIRED_KEYS_ENV] = str(retired_keys_file)
-    completed = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
-    return parse_report(completed.stdout, completed.stderr)
+    return argv, env
 
 
 def parse_report(stdout: str, stderr: str = "") -> CheckovResult:

@@ -18,6 +18,7 @@ import pytest
 from byok.checkov import BYOK_CHECKS, CheckovResult, Framework, run_checkov
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"
 PASS_PLAN = FIXTURES / "no_kms_replacement" / "pass" / "tfplan.json"
 BOTH = (Framework.TERRAFORM, Framework.TERRAFORM_PLAN)
 
@@ -74,6 +75,12 @@ def missing_list_scan(tmp_path_factory: pytest.TempPathFactory, worker_id: str) 
         return run_checkov(target, retired_keys_file=workdir / "absent.txt", checks=["CKV_BYOK_5"])
 
     return _once(tmp_path_factory, worker_id, "missing-list", produce)
+
+
+@pytest.fixture(scope="session")
+def corpus_scan(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> CheckovResult:
+    """The real-world corpus (tests/fixtures/realworld) with the literal-key check only."""
+    return _once(tmp_path_factory, worker_id, "corpus", lambda _: run_checkov(CORPUS, checks=["CKV_BYOK_1"]))
 
 
 @pytest.fixture(scope="session")

@@ -64,7 +64,7 @@ def test_configuration_errors_keep_their_exit_code(tmp_path):
 def test_code_scan_with_the_estate_tfvars(estate, capsys):
     code = main(["drift", "code", "--path", str(FIXTURES / "code"), "--config", str(estate), "-o", "markdown"])
     out = capsys.readouterr().out
-    assert code == 1 and "BYOK-D009" in out and "BYOK-D001" in out and "`main.tf:27`" in out
+    assert code == 1 and "BYOK-D009" in out and "BYOK-D001" in out and "`tests/drift/fixtures/code/main.tf:27`" in out
 
 
 def test_retired_keys_list_from_the_tfvars(estate, tmp_path):
@@ -83,3 +83,10 @@ def test_nightly_report_writes_markdown_and_html(sandbox, estate, tmp_path, monk
     page = (out / "drift-report.html").read_text()
     assert "<svg" in page and "dev-logs" in page and "BYOK-D003" in page
     assert "BYOK-D003" in (out / "drift-report.md").read_text()
+
+
+def test_asff_refuses_to_invent_an_account(tmp_path, capsys):
+    """Code findings carry no account: without one from byok.toml, ASFF stops instead of using 000000000000."""
+    (tmp_path / "main.tf").write_text('resource "x" "y" {\n  a = "\n}\n')
+    assert main(["drift", "code", "--path", str(tmp_path), "-o", "asff"]) == 3
+    assert "no AWS account" in capsys.readouterr().err

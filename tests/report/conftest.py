@@ -60,7 +60,7 @@ def live_facts() -> Facts:
 @pytest.fixture(scope="session")
 def result() -> DriftResult:
     sources = [
-        CodeSource(DRIFT_FIXTURES / "code"),
+        CodeSource(DRIFT_FIXTURES / "code", base=DRIFT_FIXTURES / "code"),
         PlanSource.from_file(DRIFT_FIXTURES / "plan_replaces_stores.json"),
         live_facts(),
     ]

@@ -14,11 +14,11 @@ BYOK-D005  critical  A key material has expired or was deleted: the key is unusa
 BYOK-D006  high      An alias points at the wrong generation
 BYOK-D007  critical  A key pending deletion is still referenced
 BYOK-D008  critical  A key pending import is still referenced
-BYOK-D009  medium    A key ID or key ARN is hardcoded in Terraform code
+BYOK-D009  high      A key ID or key ARN is hardcoded in Terraform code
 BYOK-D010  high      The plan replaces a data store because its KMS key changed
-BYOK-D011  info      Imported key reported as "not rotated" by automatic-rotation checks (false alarm)
+BYOK-D011  info      Imported key: automatic-rotation checks (KMS.4) do not measure its rotation
 BYOK-D012  medium    A resource references a key that does not exist
-BYOK-D013  medium    Part of the estate could not be scanned
+BYOK-D013  high      Part of the estate could not be scanned
 =========  ========  ==========================================================================
 """
 
@@ -108,7 +108,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "BYOK-D009",
-            Severity.MEDIUM,
+            Severity.HIGH,
             "Key ID or ARN hardcoded in code",
             "A literal key survives rotations: it keeps pointing at the old generation after the alias moves.",
         ),
@@ -122,7 +122,8 @@ RULES: dict[str, Rule] = {
             "BYOK-D011",
             Severity.INFO,
             "Imported key: automatic-rotation checks do not apply",
-            "Security Hub KMS.4 and AWS Config cmk-backing-key-rotation-enabled flag every EXTERNAL key.",
+            "KMS.4 / cmk-backing-key-rotation-enabled look at automatic rotation, which AWS does not support for "
+            "imported keys; byok's own age and expiry rules (D003-D005) measure their rotation instead.",
         ),
         Rule(
             "BYOK-D012",
@@ -132,7 +133,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "BYOK-D013",
-            Severity.MEDIUM,
+            Severity.HIGH,
             "Part of the estate could not be scanned",
             "A service the scan could not read may hide any of the other findings.",
         ),
@@ -183,6 +184,8 @@ class Finding:
             str(self.generation or ""),
             self.material_id or "",
         )
+        if self.resource.file:  # code: the same address can sit in several modules, a literal on several lines
+            parts += (self.resource.file, str(self.resource.line or ""))
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 

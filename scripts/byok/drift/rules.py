@@ -232,14 +232,22 @@ def check_unusable_key_in_use(evidence: Evidence) -> Iterator[Finding]:
             )
 
 
+def _spelled(usage: UsageFact) -> str:
+    """The key as written: an ARN whose account or region is interpolated still shows it was an ARN."""
+    ref = usage.reference
+    if ref.arn is None and ref.kind is ReferenceKind.KEY_ARN:
+        return f"arn:{ref.partition}:kms:…:key/{ref.name}"
+    return str(ref)
+
+
 def check_hardcoded(evidence: Evidence) -> Iterator[Finding]:
     for usage in evidence.usages:
-        if not usage.literal or usage.reference.kind not in (ReferenceKind.KEY_ID, ReferenceKind.KEY_ARN):
+        if not usage.literal or not usage.reference.pins_key:
             continue
         yield finding(
             "BYOK-D009",
             usage.resource,
-            f"{usage.attribute} is the literal {usage.reference.kind.value} {usage.reference}",
+            f"{usage.resource.id} {usage.attribute} is the literal {usage.reference.kind.value} {_spelled(usage)}",
             "take the key from the key module (module.<key>.generation_arns[N] or key_arn) or from the alias, "
             "so that rotations and retirements reach this resource",
             key=_label(evidence, usage),
@@ -260,6 +268,18 @@ def check_replacements(evidence: Evidence) -> Iterator[Finding]:
 
 
 def check_rotation_false_alarm(evidence: Evidence) -> Iterator[Finding]:
+    """BYOK-D011: explain, once per imported key, why automatic-rotation checks say nothing about it.
+
+    Evidence, and only what it supports: the AWS Config managed rule ``cmk-backing-key-rotation-enabled``
+    (the rule behind Security Hub control KMS.4) "checks if automatic key rotation is enabled for each key",
+    and its documentation notes that "automatic key rotation is not supported for ... KMS keys with imported
+    key material" (docs.aws.amazon.com/config/latest/developerguide/cmk-backing-key-rotation-enabled.html;
+    the KMS API reference for EnableKeyRotation says the same). Neither document says what the rule reports
+    for an imported key (NON_COMPLIANT or not applicable), and other scanners differ (ScoutSuite excludes
+    imported keys, nccgroup/scoutsuite issue 1636). So the finding does not claim KMS.4 fails the key: it
+    says that whatever KMS.4 shows for it is not evidence about its rotation, and points at the rules that
+    are. It is informational: never a gate, not in the default table, always in JSON, SARIF and ASFF.
+    """
     for key in evidence.keys.values():
         if key.origin != "EXTERNAL" or key.state == KeyState.PENDING_DELETION:
             continue
@@ -271,10 +291,11 @@ def check_rotation_false_alarm(evidence: Evidence) -> Iterator[Finding]:
         yield finding(
             "BYOK-D011",
             key_resource(key),
-            f"{label} is an imported key (Origin=EXTERNAL): automatic rotation cannot apply to it, so Security Hub "
-            f"KMS.4 / AWS Config cmk-backing-key-rotation-enabled report it as not rotated. {schedule}.",
-            "suppress KMS.4 for keys tagged byok:key and gate on BYOK-D003 (age) and BYOK-D004/D005 (material "
-            "expiry) instead",
+            f"{label} is an imported key (Origin=EXTERNAL). AWS does not support automatic rotation for imported "
+            "key material, so Security Hub KMS.4 / AWS Config cmk-backing-key-rotation-enabled (which check "
+            f"automatic rotation) say nothing about how this key is rotated. {schedule}.",
+            "if KMS.4 flags keys tagged byok:key, suppress it for them with this finding as the reason, and gate "
+            "on BYOK-D003 (age) and BYOK-D004/D005 (material expiry) instead",
             key=label,
             generation=key.byok_generation,
             source=key.source,
@@ -298,13 +319,19 @@ def check_missing_key(evidence: Evidence) -> Iterator[Finding]:
             )
 
 
+GAP_REMEDY = {
+    "code": "make the file valid UTF-8 HCL or JSON that Terraform reads, or move it out of the scanned path",
+    "live": "grant the scanning role read access (policies/iam) or exclude the service explicitly",
+}
+
+
 def check_gaps(evidence: Evidence) -> Iterator[Finding]:
     for gap in evidence.gaps:
         yield finding(
             "BYOK-D013",
             gap.resource,
             gap.reason,
-            "grant the scanning role read access (policies/iam) or exclude the service explicitly",
+            GAP_REMEDY.get(gap.source, GAP_REMEDY["live"]),
             source=gap.source,
         )
 

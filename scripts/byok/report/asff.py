@@ -11,6 +11,7 @@ from typing import Any
 
 from byok.drift.engine import DriftResult
 from byok.drift.findings import Finding, Severity
+from byok.errors import ConfigError
 from byok.report.options import ReportOptions
 
 SCHEMA_VERSION = "2018-10-08"
@@ -36,10 +37,17 @@ RESOURCE_TYPES = {
     "AWS::Lambda::Function": "AwsLambdaFunction",
     "AWS::EFS::FileSystem": "AwsEfsFileSystem",
 }
+UNKNOWN_ACCOUNT = ReportOptions.account  # the placeholder ReportOptions holds when nobody named an account
 FINDING_TYPE = "Software and Configuration Checks/AWS Security Best Practices/byok key rotation"
 
 
 def render(result: DriftResult, options: ReportOptions) -> str:
+    if options.account == UNKNOWN_ACCOUNT and any(not f.resource.account for f in result.findings):
+        # A made-up account would be rejected by BatchImportFindings, or worse, filed under a wrong account.
+        raise ConfigError(
+            "no AWS account to file code findings under in Security Hub",
+            "list the environment's accounts in byok.toml (accounts = [...]) or pass --accounts",
+        )
     timestamp = result.generated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return json.dumps({"Findings": [_finding(f, options, timestamp) for f in result.findings]}, indent=2) + "\n"
 

@@ -15,6 +15,9 @@ from byok.drift.findings import RULES, Finding, Severity
 from byok.report.options import ReportOptions
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# Code findings' paths are relative to the repository root (byok.drift.sources.code), which code-scanning
+# services call %SRCROOT%.
+SOURCE_ROOT = "%SRCROOT%"
 LEVELS = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
@@ -72,7 +75,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     if resource.file:
         location: dict[str, Any] = {
             "physicalLocation": {
-                "artifactLocation": {"uri": resource.file},
+                "artifactLocation": {"uri": resource.file, "uriBaseId": SOURCE_ROOT},
                 "region": {"startLine": resource.line or 1},
             },
             "logicalLocations": [{"fullyQualifiedName": resource.id, "kind": "resource"}],

@@ -18,6 +18,7 @@ from byok.drift.facts import AliasFact, Fact, KeyFact, ReplacementFact, UsageFac
 from byok.drift.findings import Resource
 from byok.drift.reference import KeyReference, ReferenceKind
 from byok.errors import ConfigError
+from byok.keyscan.catalogue import key_like_name
 
 KEY_TYPES = {"aws_kms_external_key", "aws_kms_key", "aws_kms_replica_external_key", "aws_kms_replica_key"}
 DATA_STORES = {"aws_db_instance", "aws_rds_cluster", "aws_ebs_volume", "aws_dynamodb_table", "aws_efs_file_system"}
@@ -90,11 +91,11 @@ def _resource_facts(address: str, rtype: str, values: dict[str, Any]) -> Iterato
 
 
 def kms_attributes(values: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(dotted path, value) of every string attribute whose name says it holds a KMS key."""
+    """(dotted path, value) of every string attribute whose name says it holds a KMS key (the catalogue's rule)."""
     if isinstance(values, dict):
         for key, value in values.items():
             inner = f"{path}.{key}" if path else key
-            if isinstance(value, str) and "kms" in key.lower() and value:
+            if isinstance(value, str) and key_like_name(key) and value:
                 yield inner, value
             else:
                 yield from kms_attributes(value, inner)

@@ -1,18 +1,21 @@
-"""The identifier rules the literal-key and retired-key policies share, without Checkov's start-up.
+"""The pack's bridge to byok's shared model, and the retired-key list, without Checkov's start-up.
 
-These helpers are plain Python so they can be imported here; the checks that use them are proven
-end to end in test_policies.py and test_retired_keys.py.
+The helpers are plain Python, so they can be imported here the way Checkov imports them (by file name,
+with the policy directory on sys.path); the checks that use them are proven end to end in
+test_policies.py, test_retired_keys.py and test_corpus.py. One test imports the bridge with Checkov's own
+interpreter, where byok is not installed: the shared model must need nothing but the standard library.
 """
 
 from __future__ import annotations
 
 import importlib
+import subprocess
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from byok.checkov import POLICY_DIR
+from byok.checkov import DEFAULT_BIN, POLICY_DIR
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -40,24 +43,33 @@ def policy_module(monkeypatch: pytest.MonkeyPatch):
     ],
 )
 def test_every_spelling_reduces_to_one_token(policy_module, spelling: str, token: str) -> None:
-    assert policy_module("byok_key_identifiers").key_tokens(spelling) == {token}
+    assert policy_module("byok_shared").key_tokens(spelling) == {token}
 
 
 @pytest.mark.parametrize(
-    ("value", "literal"),
-    [
-        ("aws_kms_key.main.arn", False),
-        ("aws_kms_alias.main.arn", False),
-        ("data.aws_kms_alias.shared.target_key_arn", False),
-        ("var.key_arn", False),
-        ("${module.key.key_arn}", False),
-        (KEY_ID, True),
-        ("alias/prod-s3", True),
-        ("arn:aws:kms:eu-west-1:${var.account}:alias/prod-ebs", True),
-    ],
+    "value",
+    ["aws_kms_key.main.arn", "var.key_arn", f"arn:aws:acm:eu-west-1:111122223333:certificate/{KEY_ID}", "trace"],
 )
-def test_literal_means_hand_written_identifier(policy_module, value: str, literal: bool) -> None:
-    assert policy_module("byok_key_identifiers").is_literal_key(value) is literal
+def test_what_names_no_key_gives_no_token(policy_module, value: str) -> None:
+    assert policy_module("byok_shared").key_tokens(value) == frozenset()
+
+
+def test_a_template_with_an_interpolated_account_still_names_its_alias(policy_module) -> None:
+    tokens = policy_module("byok_shared").key_tokens("arn:aws:kms:eu-west-1:${var.account}:alias/prod-ebs")
+    assert tokens == {"alias:prod-ebs"}
+
+
+def test_the_bridge_imports_in_checkovs_own_environment() -> None:
+    """Checkov's interpreter has no byok installed: the bridge must bring the shared model by itself."""
+    python = DEFAULT_BIN.with_name("python")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import byok_shared, byok_key_attributes; "
+        "print(len(byok_key_attributes.KEY_ATTRIBUTES), byok_shared.key_tokens('alias/a'))"
+    )
+    done = subprocess.run([python, "-c", code, str(POLICY_DIR)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    count, tokens = done.stdout.split(" ", 1)
+    assert int(count) > 100 and "alias:a" in tokens
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,73 @@
+"""The bridge from the Checkov pack to byok's shared reference model (``byok.keyscan``).
+
+Checkov runs in its own virtual environment where byok is not installed. ``byok.keyscan`` imports only the
+standard library, so the pack puts the repository's ``scripts/`` directory on ``sys.path`` and imports it:
+the literal-key check judges exactly what ``byok drift code`` judges, with the same catalogue, the same
+parser and the same lines. ``BYOK_SOURCE_DIR`` points elsewhere when the pack is copied out of the repo.
+
+Checkov hands a check the file it came from relative to the scanned directory (``/sub/main.tf``), not the
+directory itself: :func:`locate` resolves it against the ``-d``/``-f`` arguments Checkov was started with.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+SOURCE_DIR = Path(os.environ.get("BYOK_SOURCE_DIR") or Path(__file__).resolve().parents[2] / "scripts")
+if str(SOURCE_DIR) not in sys.path:
+    sys.path.append(str(SOURCE_DIR))
+
+from byok.keyscan.hcl import fill_templates  # noqa: E402 - needs the path above
+from byok.keyscan.reference import literal_references  # noqa: E402
+from byok.keyscan.scan import DirectoryScan, Literal, file_kind, scan_directory  # noqa: E402
+
+__all__ = ["Literal", "block_literals", "file_kind", "key_tokens", "locate"]
+
+
+def key_tokens(text: str) -> frozenset[str]:
+    """Every key and alias ``text`` names, as ``key:<id>`` / ``alias:<name>``, case-folded.
+
+    Account and region are left out on purpose: a retired-key match errs towards a false alarm, never a miss.
+    """
+    found = literal_references(fill_templates(text), takes_key=True)
+    return frozenset(
+        f"alias:{hit.reference.name.removeprefix('alias/').lower()}" if hit.reference.is_alias
+        else f"key:{hit.reference.name}"
+        for hit in found
+    )  # fmt: skip
+
+
+def _scan_roots() -> list[Path]:
+    roots, argv = [], sys.argv
+    for index, arg in enumerate(argv):
+        value = argv[index + 1] if index + 1 < len(argv) else ""
+        if arg in ("-d", "--directory"):
+            roots.append(Path(value))
+        elif arg in ("-f", "--file"):
+            roots.append(Path(value).parent)
+        elif arg.startswith(("--directory=", "--file=")):
+            path = Path(arg.split("=", 1)[1])
+            roots.append(path if arg.startswith("--directory=") else path.parent)
+    return [*roots, Path.cwd()]
+
+
+@lru_cache(maxsize=4096)
+def locate(scanned_file: str) -> Path | None:
+    """The file on disk behind Checkov's ``scanned_file`` (absolute, or relative to a scanned directory)."""
+    candidates = [root / scanned_file.lstrip("/") for root in _scan_roots()]
+    candidates.append(Path(scanned_file))  # Checkov gives absolute paths for files outside the scanned root
+    return next((candidate for candidate in candidates if candidate.is_file()), None)
+
+
+@lru_cache(maxsize=1024)
+def _directory(directory: Path) -> DirectoryScan:
+    files = sorted(path for path in directory.iterdir() if path.is_file() and file_kind(path))
+    return scan_directory(files, directory)
+
+
+def block_literals(path: Path, start: int, end: int) -> list[Literal]:
+    """Key references written literally in lines ``start``-``end`` of ``path`` or reaching them by var/local."""
+    return _directory(path.parent).block_literals(path.name, start, end)

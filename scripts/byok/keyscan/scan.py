@@ -1,0 +1,220 @@
+"""Terraform files -> literal key references (with file, line, block address, attribute) and unreadable files.
+
+The unit is a module directory, because that is where a value travels: a literal bare key ID in
+``variable "scratch" { default = ... }`` or in ``terraform.tfvars`` is a key when the module uses
+``var.scratch`` in an attribute that takes a key. ``byok drift code`` scans every directory of a tree; the
+Checkov pack scans the directory of the file Checkov is judging; both call :func:`scan_directory`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from byok.keyscan import hcl, tfjson
+from byok.keyscan.catalogue import key_like_name, takes_key
+from byok.keyscan.reference import Found, KeyReference, literal_references
+
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+SKIPPED_DIRS = frozenset({".terraform", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"})
+# A "Key": "value" pair of JSON inside a string or heredoc (escaped quotes allowed: JSON in a quoted string).
+_JSON_PAIR = re.compile(r"\\?\"([A-Za-z][\w-]*)\\?\"\s*:\s*\\?\"([^\"\\\n]*)\\?\"")
+_VALUE_KINDS = ("variable", "tfvars", "locals")  # blocks whose value reaches resources by var.X / local.X
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A key reference written literally in a file."""
+
+    file: str
+    line: int
+    address: str  # aws_db_instance.orders, data.aws_kms_key.shared, var.kms_key_arn, module.app, terraform
+    block_kind: str
+    block_type: str
+    attribute: str
+    reference: KeyReference
+    text: str
+
+    @property
+    def resource_type(self) -> str:
+        """What a report calls the block: the resource type, ``data.<type>``, or the block kind."""
+        if self.block_kind == "resource":
+            return self.block_type
+        return f"data.{self.block_type}" if self.block_kind == "data" else self.block_kind
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A file the scan could not read or parse: it could hold anything, so it is never silently skipped."""
+
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class KeyFlow:
+    """A block whose key attribute takes ``var.X`` / ``local.X``: where a literal value ends up."""
+
+    file: str
+    block_line: int
+    name: str
+
+
+@dataclass
+class DirectoryScan:
+    literals: list[Literal] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    flows: list[KeyFlow] = field(default_factory=list)
+
+    def block_literals(self, file: str, start: int, end: int) -> list[Literal]:
+        """Literals inside lines ``start``-``end`` of ``file``, and those its key attributes take via var/local."""
+        own = [lit for lit in self.literals if lit.file == file and start <= lit.line <= end]
+        names = {flow.name for flow in self.flows if flow.file == file and start <= flow.block_line <= end}
+        taken = [lit for lit in self.literals if lit.block_kind in _VALUE_KINDS and lit.address in names]
+        return list(dict.fromkeys(own + taken))
+
+
+def file_kind(path: Path) -> str | None:
+    """The suffix of ``SUFFIXES`` the file has, or None when it is not a Terraform file."""
+    name = path.name
+    return next((suffix for suffix in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(suffix)), None)
+
+
+def source_files(root: Path, unlisted: list[Path] | None = None) -> Iterator[Path]:
+    """Every Terraform file under ``root``, in a stable order; symlinked directories are followed once.
+
+    Directories that cannot be listed are appended to ``unlisted`` (they could hold anything).
+    """
+    if not root.is_dir():
+        yield root
+        return
+    seen: set[str] = set()
+
+    def failed(error: OSError) -> None:
+        if unlisted is not None:
+            unlisted.append(Path(error.filename or root))
+
+    for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=failed):
+        real = os.path.realpath(directory)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = sorted(name for name in dirnames if name not in SKIPPED_DIRS)
+        for name in sorted(filenames):
+            path = Path(directory, name)
+            if file_kind(path):
+                yield path
+
+
+def read_source(path: Path) -> tuple[str, str | None]:
+    """The file's text, and why Terraform would not read it as it is (None when it would).
+
+    A UTF-8 byte-order mark is dropped (Checkov and editors accept it). UTF-16 with a mark is decoded.
+    Anything else that is not UTF-8 is read as Latin-1, which keeps every ASCII key ARN intact.
+    """
+    data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "is UTF-16; Terraform reads only UTF-8"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("latin-1"), f"is not UTF-8 (byte {exc.start}); Terraform reads only UTF-8"
+
+
+def scan_tree(root: Path, base: Path | None = None) -> Iterator[DirectoryScan]:
+    """One :class:`DirectoryScan` per directory of ``root`` (or for the one file ``root`` names).
+
+    File names in the results are relative to ``base`` (default: ``root``).
+    """
+    by_directory: dict[Path, list[Path]] = {}
+    unlisted: list[Path] = []
+    for path in source_files(root, unlisted):
+        by_directory.setdefault(path.parent, []).append(path)
+    for files in by_directory.values():
+        yield scan_directory(files, base or root)
+    if unlisted:
+        names = [_display(path, base or root) for path in unlisted]
+        yield DirectoryScan(unreadable=[Unreadable(name, f"cannot list the directory {name}") for name in names])
+
+
+def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
+    """Scan the files of one module directory; file names in the result are relative to ``root``.
+
+    (A file directly named as ``root`` keeps its own name.)
+    """
+    scan = DirectoryScan()
+    parsed_files: list[tuple[str, hcl.ParsedFile]] = []
+    for path in files:
+        name = _display(path, root)
+        try:
+            text, note = read_source(path)
+        except OSError as exc:
+            scan.unreadable.append(Unreadable(name, f"cannot read {name}: {exc.strerror or exc}"))
+            continue
+        kind = file_kind(path) or ".tf"
+        parser = tfjson.parse if kind.endswith(".json") else hcl.parse
+        parsed = parser(text, tfvars=kind.startswith(".tfvars"))
+        if parsed.error or note:
+            scan.unreadable.append(Unreadable(name, f"{name} {note or 'is not valid Terraform: ' + str(parsed.error)}"))
+        parsed_files.append((name, parsed))
+    key_names = {
+        traversal.name
+        for _, parsed in parsed_files
+        for traversal in parsed.traversals
+        if takes_key(traversal.block.kind, traversal.block.type, traversal.path, _names(traversal.block))
+    }
+    for name, parsed in parsed_files:
+        for traversal in parsed.traversals:
+            if traversal.name in key_names:
+                scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name))
+        for value in parsed.strings:
+            scan.literals.extend(_literals(name, parsed, value, key_names))
+    return scan
+
+
+def _display(path: Path, root: Path) -> str:
+    if path == root:
+        return path.name
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _names(block: hcl.Block) -> tuple[str, ...]:
+    return (block.name,) if block.kind in ("variable", "output") else ()
+
+
+def _prose(path: tuple[str, ...]) -> bool:
+    """Descriptions and validation messages document keys ("e.g. arn:aws:kms:..."); they configure none."""
+    return any(part.lower().endswith("description") or part == "error_message" for part in path)
+
+
+def _literals(file: str, parsed: hcl.ParsedFile, value: hcl.StringValue, key_names: set[str]) -> Iterator[Literal]:
+    block, path = value.block, value.path
+    if _prose(path):
+        return
+    address = block.address(path)
+    takes = takes_key(block.kind, block.type, path, _names(block))
+    if not takes and block.kind in _VALUE_KINDS and address in key_names:
+        takes = block.kind != "variable" or path[:1] == ("default",)
+    found: dict[tuple[int, str], tuple[Found, str]] = {}
+    attribute = ".".join(path)
+    for hit in literal_references(value.value, takes):
+        found[(hit.offset, hit.reference.name)] = (hit, attribute)
+    for pair in _JSON_PAIR.finditer(value.value):
+        for hit in literal_references(pair[2], key_like_name(pair[1])):
+            offset = pair.start(2) + hit.offset
+            found.setdefault(
+                (offset, hit.reference.name), (Found(hit.reference, offset, hit.text), f"{attribute}.{pair[1]}")
+            )
+    for (offset, _), (hit, where) in sorted(found.items(), key=lambda item: item[0]):
+        line = parsed.line_at(value.offset + offset)
+        yield Literal(file, line, address, block.kind, block.type, where, hit.reference, hit.text)
