@@ -6,7 +6,7 @@ writes the properties byok queries under the exact spelling of the AWS Config re
 (awslabs/aws-config-resource-schema, ``config/properties/resource-types/<type>.properties.json``, checked at
 commit adf55132, 2025-03-17): the common ``accountId``, ``awsRegion``, ``resourceType``, ``resourceId``,
 ``resourceName``, ``arn``, ``tags`` (``key``/``value``), and per type the key property (``configuration.kmsKeyId``
-for EC2 volumes and RDS, ``configuration.KmsKeyId`` for EFS, ``configuration.KMSKeyId`` for Secrets Manager,
+for EC2 volumes, RDS and Redshift, ``configuration.KmsKeyId`` for EFS, ``configuration.KMSKeyId`` for Secrets Manager,
 ``configuration.KmsMasterKeyId`` for SNS and SQS, ``configuration.kmskeyArn`` for Lambda,
 ``configuration.ssedescription.kmsmasterKeyArn`` for DynamoDB and
 ``supplementaryConfiguration.ServerSideEncryptionConfiguration.rules.applyServerSideEncryptionByDefault.kmsMasterKeyID``
@@ -27,6 +27,7 @@ from moto.ec2.models import ec2_backends
 from moto.efs.models import efs_backends
 from moto.kms.models import kms_backends
 from moto.rds.models import rds_backends
+from moto.redshift.models import redshift_backends
 from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.sns.models import sns_backends
@@ -115,6 +116,18 @@ def _rds(collection: str, resource_type: str, arn_attribute: str, id_attribute: 
     return build
 
 
+def redshift_clusters(account: str, region: str) -> Iterator[Item]:
+    """No API collector reads Redshift: only Config tells byok which key a cluster uses."""
+    for cluster in list(redshift_backends[account][region].clusters.values()):
+        name = cluster.cluster_identifier
+        configuration = {
+            "clusterIdentifier": name,
+            "encrypted": bool(cluster.encrypted),
+            "kmsKeyId": cluster.kms_key_id,
+        }
+        yield item(account, region, "AWS::Redshift::Cluster", name, cluster.arn, configuration)
+
+
 def efs_file_systems(account: str, region: str) -> Iterator[Item]:
     for fs in list(efs_backends[account][region].file_systems_by_id.values()):
         configuration = {"FileSystemId": fs.file_system_id, "Encrypted": bool(fs.encrypted), "KmsKeyId": fs.kms_key_id}
@@ -190,10 +203,13 @@ BUILDERS: dict[str, Builder] = {
     "AWS::EC2::Volume": ebs_volumes,
     "AWS::RDS::DBInstance": _rds("databases", "AWS::RDS::DBInstance", "db_instance_arn", "db_instance_identifier"),
     "AWS::RDS::DBCluster": _rds("clusters", "AWS::RDS::DBCluster", "db_cluster_arn", "db_cluster_identifier"),
-    "AWS::RDS::DBSnapshot": _rds("database_snapshots", "AWS::RDS::DBSnapshot", "db_snapshot_arn", "snapshot_id"),
-    "AWS::RDS::DBClusterSnapshot": _rds(
-        "cluster_snapshots", "AWS::RDS::DBClusterSnapshot", "db_cluster_snapshot_arn", "snapshot_id"
+    "AWS::RDS::DBSnapshot": _rds(
+        "database_snapshots", "AWS::RDS::DBSnapshot", "db_snapshot_arn", "db_snapshot_identifier"
     ),
+    "AWS::RDS::DBClusterSnapshot": _rds(
+        "cluster_snapshots", "AWS::RDS::DBClusterSnapshot", "db_cluster_snapshot_arn", "db_cluster_snapshot_identifier"
+    ),
+    "AWS::Redshift::Cluster": redshift_clusters,
     "AWS::EFS::FileSystem": efs_file_systems,
     "AWS::SecretsManager::Secret": secrets,
     "AWS::SNS::Topic": sns_topics,
