@@ -17,20 +17,12 @@ from byok.drift.sources.config import ConfigSource
 from byok.drift.sources.live import LiveSource
 from byok.sandbox import clock
 from byok.sandbox.config_view import VIEW
+from support.accounts import start_recorder
 from support.sandbox import ACCOUNT_ID, REGION
 
 
-def record(sandbox, region: str = REGION, start: bool = True, **group) -> None:
-    """A recorder (and the delivery channel Config needs to start it) in the caller's account and ``region``."""
-    config = aws(sandbox, "config", region)
-    recording_group = group or {"allSupported": True}
-    role = f"arn:aws:iam::{ACCOUNT_ID}:role/config"
-    config.put_configuration_recorder(
-        ConfigurationRecorder={"name": "default", "roleARN": role, "recordingGroup": recording_group}
-    )
-    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "config-delivery"})
-    if start:
-        config.start_configuration_recorder(ConfigurationRecorderName="default")
+def record(sandbox, region: str = REGION, **group) -> None:
+    start_recorder(aws(sandbox, "config", region), ACCOUNT_ID, **group)
 
 
 def findings(result: DriftResult) -> set[tuple[str, str, str]]:

@@ -89,15 +89,15 @@ def _default_delay() -> timedelta:
     return timedelta(seconds=float(os.environ.get(DELAY_VARIABLE, "0") or 0))
 
 
+_STAMPS = ("configurationItemCaptureTime", "configurationItemStatus")
+
+
 def _stamped(items: Iterable[Item], previous: Capture | None, now: datetime) -> Iterator[Item]:
     before = {i["resourceId"]: i for i in previous.items} if previous else {}
     stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for current in items:
         old = before.get(current["resourceId"])
-        unchanged = old is not None and {**old, "configurationItemCaptureTime": None} == {
-            **current,
-            "configurationItemCaptureTime": None,
-        }
+        unchanged = old is not None and {k: v for k, v in old.items() if k not in _STAMPS} == current
         current["configurationItemCaptureTime"] = old["configurationItemCaptureTime"] if unchanged else stamp
         current["configurationItemStatus"] = "OK" if old is not None else "ResourceDiscovered"
         yield current
