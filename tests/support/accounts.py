@@ -15,8 +15,7 @@ def credentials_of(url: str, account: str, region: str = "us-east-1") -> dict[st
         "sts",
         endpoint_url=url,
         region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any credentials
+        **OWN,
     )
     role = f"arn:aws:iam::{account}:role/byok-drift"
     assumed = sts.assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
@@ -27,8 +26,12 @@ def credentials_of(url: str, account: str, region: str = "us-east-1") -> dict[st
     }
 
 
-def client_in(url: str, service: str, region: str, credentials: dict[str, str]) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name=region, config=PATH_STYLE, **credentials)
+OWN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # moto's default account
+
+
+def client_in(url: str, service: str, region: str, credentials: dict[str, str] | None = None) -> Any:
+    """A client of the account ``credentials`` belong to; without them, of moto's default account."""
+    return boto3.client(service, endpoint_url=url, region_name=region, config=PATH_STYLE, **(credentials or OWN))
 
 
 def start_recorder(config: Any, account: str, **group: Any) -> None:

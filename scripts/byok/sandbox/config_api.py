@@ -122,7 +122,10 @@ def select_aggregate_resource_config(self: Any) -> str:
 
 
 def describe_configuration_aggregator_sources_status(self: Any) -> str:
-    """Per account and region: SUCCEEDED with the last capture time, or FAILED where no recorder exists."""
+    """Per account and region: SUCCEEDED with the last capture time, or FAILED where no recorder exists.
+
+    Real aggregators pull continuously; the sandbox aggregates when asked, under the same delay rule as queries.
+    """
     params = json.loads(self.body or "{}")
     name = params.get("ConfigurationAggregatorName", "")
     statuses = []
@@ -135,7 +138,7 @@ def describe_configuration_aggregator_sources_status(self: Any) -> str:
                 LastErrorMessage="There is no configuration recorder in this account and region.",
             )
         else:
-            updated = VIEW.last_update(account, region)
+            updated = VIEW.refresh(account, region)
             status["LastUpdateStatus"] = "SUCCEEDED" if updated else "OUTDATED"
             if updated:
                 status["LastUpdateTime"] = updated.timestamp()

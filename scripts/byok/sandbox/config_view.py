@@ -66,6 +66,12 @@ class ConfigView:
             if wanted is None or resource_type in wanted:
                 yield from self._capture(account, region, resource_type, recorder.status.recording).items
 
+    def refresh(self, account: str, region: str) -> datetime | None:
+        """Capture what is due in this account and region; when its oldest capture was taken, None if never."""
+        for _ in self.items(account, region, None):
+            pass
+        return self.last_update(account, region)
+
     def last_update(self, account: str, region: str) -> datetime | None:
         """When Config last captured this account and region (its oldest captured type), None if never."""
         times = [c.at for (a, r, _), c in self._captures.items() if (a, r) == (account, region)]

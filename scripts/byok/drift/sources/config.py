@@ -19,7 +19,7 @@ what came from where and how old Config's data was, which every report format pr
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -48,6 +48,7 @@ from byok.errors import ConfigError
 from byok.kms.client import material_from_entry
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
+ACCOUNT_TYPE = "AWS::::Account"
 KEY_FIELDS = (
     "configuration.keyState",
     "configuration.origin",
@@ -112,6 +113,7 @@ class ConfigSource:
         self.provenance = Provenance(mode=mode, now=now or datetime.now(UTC))
         self._credentials: dict[str, dict[str, str] | None] = {}
         self._kms: dict[tuple[str, str], Any] = {}
+        self._unread: dict[str, list[str]] = {}  # account -> what no role let byok read there
 
     @property
     def name(self) -> str:
@@ -128,6 +130,10 @@ class ConfigSource:
         finally:
             self.provenance.config_calls = sum(select.calls for select in selects)
         yield from self._fallback(covered)
+        for account, unread in sorted(self._unread.items()):
+            where = Resource(ACCOUNT_TYPE, account, account, None)
+            reason = f"{account}: no role reaches its APIs, so byok did not read {'; '.join(unread)}"
+            yield GapFact(where, reason, "config")
 
     def _coverage(self) -> tuple[list[ConfigSelect], dict[tuple[str, str], Coverage]]:
         own = self.api.own_account()
@@ -190,62 +196,33 @@ class ConfigSource:
         """Key facts as Config has them; imported symmetric keys get their materials from KMS, a window at a time."""
         if not covered.anywhere(KEY_TYPE):
             return
+        unread: Counter[str] = Counter()
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="byok-config") as pool:
             for select in selects:
-                rows = self._with_clients(r for r in select.rows(expression(KEY_FIELDS, [KEY_TYPE])))
+                rows = select.rows(expression(KEY_FIELDS, [KEY_TYPE]))
                 rows = (r for r in rows if covered.row(KEY_TYPE, r.get("accountId"), r.get("awsRegion")))
-                for fact in bounded(pool, self._key_fact, rows, self.workers * IN_FLIGHT_PER_WORKER):
+                jobs = self._jobs(rows, unread)
+                for fact in bounded(pool, _key_facts, jobs, self.workers * IN_FLIGHT_PER_WORKER):
                     if isinstance(fact, KeyFact) and fact.materials:
                         self.provenance.material_keys += 1
                     yield fact
+        for account, count in unread.items():
+            self._unread.setdefault(account, []).append(f"the materials of {count} imported key(s)")
 
-    def _with_clients(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Build each account and region's KMS client here, in one thread: a boto3 session is not thread-safe."""
+    def _jobs(self, rows: Iterable[dict[str, Any]], unread: Counter[str]) -> Iterator[tuple[dict[str, Any], Any]]:
+        """Each key row with the KMS client that reads its materials (None: none needed, or none possible).
+
+        Clients are built here, in one thread: a boto3 session is not thread-safe.
+        """
         for row in rows:
-            self._kms_client(row.get("accountId", ""), row.get("awsRegion", ""))
-            yield row
-
-    def _key_fact(self, row: dict[str, Any]) -> list[Fact]:
-        reference = KeyReference.parse(row.get("arn", ""))
-        if reference is None:
-            return []
-        configuration = row.get("configuration", {})
-        tags = {t["key"]: t.get("value", "") for t in row.get("tags", []) if isinstance(t, dict) and "key" in t}
-        fact = KeyFact(
-            reference,
-            state=configuration.get("keyState"),
-            origin=configuration.get("origin"),
-            creation_date=_date(configuration.get("creationDate")),
-            deletion_date=_date(configuration.get("deletionDate")),
-            tags=tags,
-            source="config",
-        )
-        imported = (
-            fact.origin == "EXTERNAL"
-            and configuration.get("keyManager", "CUSTOMER") == "CUSTOMER"
-            and configuration.get("keySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
-        )
-        return list(self._with_materials(fact)) if imported else [fact]
-
-    def _with_materials(self, fact: KeyFact) -> Iterator[Fact]:
-        account, region = fact.reference.account or "", fact.reference.region or ""
-        resource = Resource(KEY_TYPE, fact.reference.arn or fact.reference.name, account, region)
-        kms = self._kms.get((account, region))
-        if kms is None:
-            yield fact
-            yield GapFact(resource, f"{resource.id}: materials not read (no role into {account})", "config")
-            return
-        try:
-            entries = paginate(
-                kms, "list_key_rotations", "Rotations", KeyId=fact.reference.name, IncludeKeyMaterial="ALL_KEY_MATERIAL"
-            )
-            materials = tuple(material_from_entry(entry) for entry in entries)
-        except (ClientError, BotoCoreError) as exc:
-            yield fact
-            yield GapFact(resource, f"{resource.id}: Config lists the key but KMS answered {exc}", "config")
-            return
-        current = next((m.material_id for m in materials if m.state.value == "CURRENT"), None)
-        yield replace(fact, materials=materials, current_material_id=current)
+            if not _imported(row.get("configuration", {})):
+                yield row, None
+                continue
+            account = row.get("accountId", "")
+            kms = self._kms_client(account, row.get("awsRegion", ""))
+            if kms is None:
+                unread[account] += 1
+            yield row, kms
 
     def _kms_client(self, account: str, region: str) -> Any | None:
         if (account, region) not in self._kms:
@@ -272,10 +249,8 @@ class ConfigSource:
                 if not covered.collector(collector, registry.get(collector.name), Scope(account, region)):
                     needs.setdefault(account, set()).add(collector.name)
         reachable = [a for a in needs if self._credentials_for(a) is not None]
-        for account in sorted(set(needs) - set(reachable)):
-            where = Resource("AWS::Config::ConfigurationRecorder", account, account, None)
-            unscanned = ", ".join(sorted(needs[account]))
-            yield GapFact(where, f"{account}: Config does not cover {unscanned} and no role reaches its APIs", "config")
+        for account in set(needs) - set(reachable):
+            self._unread.setdefault(account, []).append(f"{', '.join(sorted(needs[account]))} (not covered by Config)")
         if not reachable:
             return
         names = sorted(set().union(*(needs[a] for a in reachable)))
@@ -291,6 +266,45 @@ class ConfigSource:
             only=lambda collector, scope: not covered.collector(collector, registry.get(collector.name), scope),
         )
         yield from live.facts()
+
+
+def _imported(configuration: dict[str, Any]) -> bool:
+    return (
+        configuration.get("origin") == "EXTERNAL"
+        and configuration.get("keyManager", "CUSTOMER") == "CUSTOMER"
+        and configuration.get("keySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+    )
+
+
+def _key_facts(job: tuple[dict[str, Any], Any]) -> list[Fact]:
+    """One key row as a key fact; with a KMS client, every material of the key read from ListKeyRotations."""
+    row, kms = job
+    reference = KeyReference.parse(row.get("arn", ""))
+    if reference is None:
+        return []
+    configuration = row.get("configuration", {})
+    tags = {t["key"]: t.get("value", "") for t in row.get("tags", []) if isinstance(t, dict) and "key" in t}
+    fact = KeyFact(
+        reference,
+        state=configuration.get("keyState"),
+        origin=configuration.get("origin"),
+        creation_date=_date(configuration.get("creationDate")),
+        deletion_date=_date(configuration.get("deletionDate")),
+        tags=tags,
+        source="config",
+    )
+    if kms is None:
+        return [fact]
+    try:
+        entries = paginate(
+            kms, "list_key_rotations", "Rotations", KeyId=reference.name, IncludeKeyMaterial="ALL_KEY_MATERIAL"
+        )
+        materials = tuple(material_from_entry(entry) for entry in entries)
+    except (ClientError, BotoCoreError) as exc:
+        resource = Resource(KEY_TYPE, reference.arn or reference.name, reference.account, reference.region)
+        return [fact, GapFact(resource, f"{resource.id}: Config lists the key but KMS answered {exc}", "config")]
+    current = next((m.material_id for m in materials if m.state.value == "CURRENT"), None)
+    return [replace(fact, materials=materials, current_material_id=current)]
 
 
 class _Covered:
