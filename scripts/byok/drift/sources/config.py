@@ -41,7 +41,13 @@ from byok.drift.sources.config_catalogue import (
     collector_types,
     read_path,
 )
-from byok.drift.sources.config_coverage import Coverage, duration, single_account, through_aggregator
+from byok.drift.sources.config_coverage import (
+    Coverage,
+    duration,
+    single_account,
+    source_statuses,
+    through_aggregator,
+)
 from byok.drift.sources.config_select import ConfigSelect, expression
 from byok.drift.sources.live import DEFAULT_WORKERS, IN_FLIGHT_PER_WORKER, LiveSource
 from byok.errors import ConfigError
@@ -159,9 +165,7 @@ class ConfigSource:
     def _aggregated_scopes(self, client: Any) -> list[tuple[str, str]]:
         accounts = list(self.accounts)
         if not accounts:
-            statuses = client.describe_configuration_aggregator_sources_status(
-                ConfigurationAggregatorName=self.aggregator
-            ).get("AggregatedSourceStatusList", [])
+            statuses = source_statuses(client, self.aggregator or "")
             accounts = sorted({status["SourceId"] for status in statuses})
         return [(account, region) for account in accounts for region in self.regions]
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from byok.drift.sources.config_catalogue import RECORDED_BY_CONFIG, RECORDER_TYPE, read_path
-from byok.drift.sources.config_select import ConfigSelect, expression
+from byok.drift.sources.config_select import ConfigSelect, config_call, expression
 
 RECORDING_FIELDS = (
     "configuration.Recording",
@@ -48,11 +48,11 @@ def recorded_types(all_supported: bool, included: Iterable[str], excluded: Itera
 
 
 def single_account(client: Any, account: str, region: str) -> Coverage:
-    recorders = client.describe_configuration_recorders().get("ConfigurationRecorders", [])
+    recorders = config_call(client.describe_configuration_recorders).get("ConfigurationRecorders", [])
     if not recorders:
         return Coverage(account, region, problem="no configuration recorder")
     recorder = recorders[0]
-    statuses = client.describe_configuration_recorder_status().get("ConfigurationRecordersStatus", [])
+    statuses = config_call(client.describe_configuration_recorder_status).get("ConfigurationRecordersStatus", [])
     status = next((s for s in statuses if s.get("name") == recorder.get("name")), {})
     if not status.get("recording"):
         stopped = status.get("lastStopTime")
@@ -76,7 +76,7 @@ def through_aggregator(
 ) -> Iterator[Coverage]:
     assert select.aggregator, "coverage through an aggregator needs its name"
     recorders = {(row["accountId"], row["awsRegion"]): row for row in select.rows(_recorder_query())}
-    statuses = {(s["SourceId"], s["AwsRegion"]): s for s in _source_statuses(client, select.aggregator)}
+    statuses = {(s["SourceId"], s["AwsRegion"]): s for s in source_statuses(client, select.aggregator)}
     for account, region in scopes:
         status = statuses.get((account, region))
         row = recorders.get((account, region))
@@ -128,13 +128,13 @@ def _recorder_query() -> str:
     return expression(RECORDING_FIELDS, [RECORDER_TYPE])
 
 
-def _source_statuses(client: Any, aggregator: str) -> Iterator[dict[str, Any]]:
+def source_statuses(client: Any, aggregator: str) -> Iterator[dict[str, Any]]:
     token: str | None = None
     while True:
         arguments: dict[str, Any] = {"ConfigurationAggregatorName": aggregator}
         if token:
             arguments["NextToken"] = token
-        page = client.describe_configuration_aggregator_sources_status(**arguments)
+        page = config_call(client.describe_configuration_aggregator_sources_status, **arguments)
         yield from page.get("AggregatedSourceStatusList", [])
         token = page.get("NextToken")
         if not token:

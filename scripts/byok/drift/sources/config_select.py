@@ -7,10 +7,31 @@ and yielded page by page, never gathered. ``calls`` counts the requests, for the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from byok.errors import ConfigError
+
 PAGE = 100
+
+
+def config_call(call: Callable[..., dict[str, Any]], **arguments: Any) -> dict[str, Any]:
+    """One Config API call; a refusal becomes a one-line configuration error (exit 3) instead of a traceback."""
+    try:
+        return call(**arguments)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "Error"), error.get("Message", "")
+        if code == "NoSuchConfigurationAggregatorException":
+            remedy = "check --aggregator: byok asks for it in the caller's account and the first region"
+        else:
+            remedy = "grant the scanning role config:Select*/Describe* read access, or run with --source api"
+        raise ConfigError(f"AWS Config refused {exc.operation_name}: {code}: {message}", remedy) from None
+    except BotoCoreError as exc:
+        remedy = "check the endpoint and the network, or run with --source api"
+        raise ConfigError(f"AWS Config unreachable: {exc}", remedy) from None
 
 
 class ConfigSelect:
@@ -26,11 +47,11 @@ class ConfigSelect:
             if token:
                 arguments["NextToken"] = token
             if self.aggregator:
-                page = self.client.select_aggregate_resource_config(
-                    ConfigurationAggregatorName=self.aggregator, **arguments
-                )
+                call = self.client.select_aggregate_resource_config
+                arguments["ConfigurationAggregatorName"] = self.aggregator
             else:
-                page = self.client.select_resource_config(**arguments)
+                call = self.client.select_resource_config
+            page = config_call(call, **arguments)
             self.calls += 1
             for row in page.get("Results", []):
                 yield json.loads(row)
