@@ -14,7 +14,7 @@ from types import TracebackType
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from byok.sandbox import clock, config_api, outages
+from byok.sandbox import clock, config_api, kms_paging, outages
 from byok.sandbox.admin import ClockRoute
 from byok.sandbox.config_view import VIEW as CONFIG_VIEW
 from byok.sandbox.kms_import import install
@@ -37,6 +37,7 @@ class LocalEndpoint:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         install()
         config_api.install()
+        kms_paging.install()
         POOL.prewarm()  # so the first GetParametersForImport for RSA_4096 does not take a second
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
         self._server.start()
