@@ -34,7 +34,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--materials", type=int, default=200)
     # "custodian" is a row of the live drift table: it runs against the server and estate that "drift" seeds.
-    benches = ["materials", "demo", "drift", "custodian", "drift-code"]
+    benches = ["materials", "demo", "drift", "custodian", "drift-code", "drift-org", "keys-100k"]
     parser.add_argument("--only", choices=benches, action="append")
     args = parser.parse_args()
     chosen = args.only or benches
@@ -50,6 +50,14 @@ def main() -> int:
         from bench import drift_code
 
         print(drift_code.run(args.out))
+    if "drift-org" in chosen:
+        from bench import drift_org
+
+        print(drift_org.run(args.out))
+    if "keys-100k" in chosen:
+        from bench import keys_scale
+
+        print(keys_scale.run(args.out))
     return 0
 
 

@@ -2,16 +2,26 @@
 
 This is the first step of taking over an estate: which keys are imported, which are due,
 which hold materials that will expire.
+
+An account-region may hold 100,000 keys (KMS's default resource quota), so the inventory streams: key IDs
+arrive a ListKeys page at a time, at most ``workers * IN_FLIGHT`` keys are being described at once, and each
+entry is yielded as soon as it is complete. What the caller keeps is up to the caller; ``progress`` is told
+how many keys are done so that a long run shows it is moving.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterial, KmsKey
+
+IN_FLIGHT = 4
+Progress = Callable[[str, int], None]  # (region, keys described so far in it)
 
 
 @dataclass(frozen=True)
@@ -33,19 +43,30 @@ class InventoryEntry:
         return min(expiries) if expiries else None
 
 
-def collect(clients: list[KmsClient], workers: int = 8) -> list[InventoryEntry]:
-    """Describe every key of every region concurrently; KMS calls are I/O-bound."""
-    jobs = []
-    for client in clients:
-        aliases = client.all_aliases()
-        jobs.extend((client, key_id, tuple(sorted(aliases.get(key_id, [])))) for key_id in client.list_key_ids())
+def entries(
+    clients: Iterable[KmsClient], workers: int = 8, progress: Progress | None = None
+) -> Iterator[InventoryEntry]:
+    """Describe every key of every region concurrently (KMS calls are I/O-bound), in listing order."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="byok-inventory") as pool:
+        for client in clients:
+            aliases = client.all_aliases()
+            running: deque[Future[InventoryEntry]] = deque()
+            done = 0
+            for key_id in client.key_ids():
+                running.append(pool.submit(_describe, client, key_id, tuple(sorted(aliases.pop(key_id, [])))))
+                if len(running) >= workers * IN_FLIGHT:
+                    yield running.popleft().result()
+                    done += 1
+                    if progress is not None:
+                        progress(client.region, done)
+            while running:
+                yield running.popleft().result()
+                done += 1
+            if progress is not None:
+                progress(client.region, done)
 
-    def describe(job) -> InventoryEntry:
-        client, key_id, aliases = job
-        key = client.describe(key_id)
-        materials = client.list_materials(key_id) if key.origin == "EXTERNAL" else []
-        return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials))
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        entries = list(pool.map(describe, jobs))
-    return sorted(entries, key=lambda e: (e.region, e.aliases[:1], e.key.key_id))
+def _describe(client: KmsClient, key_id: str, aliases: tuple[str, ...]) -> InventoryEntry:
+    key = client.describe(key_id)
+    materials = client.list_materials(key_id) if key.origin == "EXTERNAL" else []
+    return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from byok.drift.findings import Severity
 from byok.drift.intent import Intent, load_intent
 from byok.drift.retired import retired_references
 from byok.drift.sources.code import CodeSource
+from byok.drift.sources.config import ConfigSource
 from byok.drift.sources.live import DEFAULT_WORKERS, LiveSource
 from byok.drift.sources.plan import PlanSource
 from byok.errors import ByokError
@@ -109,10 +111,53 @@ def live_options(func: Callable) -> Callable:
     func = click.option("--regions", help="Comma-separated regions (default: byok.toml).")(func)
     func = click.option("--accounts", help="Comma-separated account IDs (default: byok.toml, else the caller's).")(func)
     func = click.option("--role-name", help="Role to assume in each account (needed for other accounts).")(func)
+    func = config_options(func)
     return click.option("--workers", type=click.IntRange(1, 128), default=DEFAULT_WORKERS, show_default=True)(func)
 
 
-def _live(estate: Estate, endpoint_url, regions, accounts, role_name, workers) -> LiveSource:
+def config_options(func: Callable) -> Callable:
+    """``--source config``: facts from AWS Config advanced queries instead of every service's APIs."""
+    func = click.option(
+        "--config-max-age",
+        type=click.IntRange(1),
+        default=24,
+        show_default=True,
+        help="Hours after which Config's data of an account-region is stale and its APIs are scanned instead.",
+    )(func)
+    func = click.option(
+        "--aggregator", help="Config aggregator to query (organisation-wide); implies --source config."
+    )(func)
+    return click.option(
+        "--source",
+        "fact_source",
+        type=click.Choice(["api", "config"]),
+        default="api",
+        show_default=True,
+        help="api: call each service's APIs; config: AWS Config advanced queries (APIs only where Config is blind).",
+    )(func)
+
+
+def _live(
+    estate: Estate,
+    endpoint_url,
+    regions,
+    accounts,
+    role_name,
+    workers,
+    fact_source="api",
+    aggregator=None,
+    config_max_age=24,
+) -> LiveSource | ConfigSource:
+    if fact_source == "config" or aggregator:
+        return ConfigSource(
+            regions=estate.regions(regions),
+            accounts=estate.accounts(accounts),
+            aggregator=aggregator,
+            role_name=role_name,
+            endpoint_url=endpoint_url,
+            workers=workers,
+            max_age=timedelta(hours=config_max_age),
+        )
     return LiveSource(
         regions=estate.regions(regions),
         accounts=estate.accounts(accounts),
@@ -181,10 +226,26 @@ def plan(plan_json, config, environment, output_format, output_file, fail_on) ->
 @estate_options
 @live_options
 @gate_options
-def live(config, environment, endpoint_url, regions, accounts, role_name, workers, output_format, output_file, fail_on):
-    """Every account and region: resources, aliases, key states and every material's expiry."""
+def live(
+    config,
+    environment,
+    endpoint_url,
+    regions,
+    accounts,
+    role_name,
+    workers,
+    output_format,
+    output_file,
+    fail_on,
+    **config_source,
+):
+    """Every account and region: resources, aliases, key states and every material's expiry.
+
+    With --source config (or --aggregator NAME), resources come from AWS Config advanced queries; materials are
+    still read from KMS for the imported keys found, and whatever Config does not record is scanned via the APIs.
+    """
     estate = Estate.open(config, environment)
-    source = _live(estate, endpoint_url, regions, accounts, role_name, workers)
+    source = _live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source)
     _finish(estate, [source], output_format, output_file, fail_on, accounts)
 
 
@@ -207,13 +268,14 @@ def all_(
     output_format,
     output_file,
     fail_on,
+    **config_source,
 ) -> None:
     """Code, plan (if given) and live together, so a literal ARN in code is matched to its live key."""
     estate = Estate.open(config, environment)
     sources: list[FactSource] = [CodeSource(path)]
     if plan_json:
         sources.append(PlanSource.from_file(plan_json))
-    sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers))
+    sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source))
     _finish(estate, sources, output_format, output_file, fail_on, accounts)
 
 
@@ -222,11 +284,13 @@ def all_(
 @click.option("--path", type=click.Path(path_type=Path, exists=True), help="Also scan this Terraform code.")
 @estate_options
 @live_options
-def report(output_dir, path, config, environment, endpoint_url, regions, accounts, role_name, workers) -> None:
+def report(
+    output_dir, path, config, environment, endpoint_url, regions, accounts, role_name, workers, **config_source
+) -> None:
     """The nightly report: drift-report.md and a self-contained drift-report.html with a timeline."""
     estate = Estate.open(config, environment)
     sources: list[FactSource] = [CodeSource(path)] if path else []
-    sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers))
+    sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source))
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
     options = _options(estate, result, "high", accounts)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -243,7 +307,17 @@ def report(output_dir, path, config, environment, endpoint_url, regions, account
 @estate_options
 @live_options
 def retired_keys(
-    output_file, plan_json, use_live, config, environment, endpoint_url, regions, accounts, role_name, workers
+    output_file,
+    plan_json,
+    use_live,
+    config,
+    environment,
+    endpoint_url,
+    regions,
+    accounts,
+    role_name,
+    workers,
+    **config_source,
 ) -> None:
     """Write every name of every retired key, one per line, for the Checkov policy CKV_BYOK_5."""
     estate = Estate.open(config, environment)
@@ -251,7 +325,7 @@ def retired_keys(
     if plan_json:
         evidence.add(PlanSource.from_file(plan_json).facts())
     if use_live:
-        evidence.add(_live(estate, endpoint_url, regions, accounts, role_name, workers).facts())
+        evidence.add(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source).facts())
     names = retired_references(evidence)
     output_file.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
     click.echo(f"{len(names)} retired key reference(s) -> {output_file}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import click
 
 from byok.cli.options import aws_options, emit, output_option
-from byok.inventory import collect
+from byok.inventory import InventoryEntry, entries
 from byok.kms.client import KmsClient
 from byok.output import Listing
 
@@ -20,24 +21,10 @@ from byok.output import Listing
 def inventory(regions, all_keys, aws, output_format) -> None:
     """List the KMS keys of the account: the seed of a rotation plan."""
     names = [r.strip() for r in regions.split(",")] if regions else [aws.region]
-    clients = [KmsClient(replace(aws, region=name)) for name in names]
-    entries = collect(clients)
-    rows = [
-        {
-            "region": e.region,
-            "aliases": ", ".join(e.aliases) or None,
-            "key id": e.key.key_id,
-            "origin": e.key.origin,
-            "state": e.key.state,
-            "materials": len(e.materials) if e.key.origin == "EXTERNAL" else None,
-            "earliest expiry": e.earliest_expiry,
-            "age (days)": e.age_days,
-            "generation": e.tags.get("byok:generation"),
-            "next due": e.tags.get("byok:next-due"),
-        }
-        for e in entries
-        if all_keys or e.key.origin == "EXTERNAL"
-    ]
+    clients = (KmsClient(replace(aws, region=name)) for name in names)
+    found = entries(clients, progress=ProgressLine())
+    rows = [_row(e) for e in found if all_keys or e.key.origin == "EXTERNAL"]  # entries are dropped as they come
+    rows.sort(key=lambda row: (row["region"], row["aliases"] or "~", row["key id"]))
     columns = [
         "region",
         "aliases",
@@ -51,3 +38,32 @@ def inventory(regions, all_keys, aws, output_format) -> None:
         "next due",
     ]
     emit(Listing("KMS inventory", columns, rows, [f"{len(rows)} key(s)"]), output_format)
+
+
+def _row(e: InventoryEntry) -> dict:
+    return {
+        "region": e.region,
+        "aliases": ", ".join(e.aliases) or None,
+        "key id": e.key.key_id,
+        "origin": e.key.origin,
+        "state": e.key.state,
+        "materials": len(e.materials) if e.key.origin == "EXTERNAL" else None,
+        "earliest expiry": e.earliest_expiry,
+        "age (days)": e.age_days,
+        "generation": e.tags.get("byok:generation"),
+        "next due": e.tags.get("byok:next-due"),
+    }
+
+
+class ProgressLine:
+    """Keys described so far, on stderr every few seconds: 100,000 keys take minutes and should show it."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.last = time.monotonic()
+
+    def __call__(self, region: str, done: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            click.echo(f"inventory: {done:,} key(s) described in {region}", err=True)

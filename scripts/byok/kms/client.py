@@ -181,6 +181,12 @@ class KmsClient:
             paginator = self._kms.get_paginator("list_keys")
             return [key["KeyId"] for page in paginator.paginate() for key in page.get("Keys", [])]
 
+    def key_ids(self) -> Iterator[str]:
+        """Every key ID of the region, a page (1,000, the most KMS gives) at a time, never the whole list."""
+        with self._call("ListKeys", self.region):
+            for page in self._kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 1000}):
+                yield from (key["KeyId"] for key in page.get("Keys", []))
+
     def all_aliases(self) -> dict[str, list[str]]:
         """Alias names per target key ID, in one paginated listing instead of one call per key."""
         by_key: dict[str, list[str]] = {}

@@ -14,8 +14,9 @@ from types import TracebackType
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from byok.sandbox import clock, outages
+from byok.sandbox import clock, config_api, kms_paging, outages
 from byok.sandbox.admin import ClockRoute
+from byok.sandbox.config_view import VIEW as CONFIG_VIEW
 from byok.sandbox.kms_import import install
 from byok.sandbox.outages import OutageRoute
 from byok.sandbox.wrapping_keys import POOL
@@ -35,12 +36,14 @@ class LocalEndpoint:
         # werkzeug logs every request at INFO to stderr; a demo or CI log drowns in it.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         install()
+        config_api.install()
+        kms_paging.install()
         POOL.prewarm()  # so the first GetParametersForImport for RSA_4096 does not take a second
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
         self._server.start()
         wsgi = self._server._server
         assert wsgi is not None  # start() returns only once the socket is bound
-        wsgi.app = OutageRoute(ClockRoute(wsgi.app))
+        wsgi.app = OutageRoute(config_api.ConfigRoute(ClockRoute(wsgi.app)))
         self.port = self._server.get_host_and_port()[1]
         self.url = f"http://{self._host}:{self.port}"
         return self
@@ -57,6 +60,7 @@ class LocalEndpoint:
         moto_api_backend.reset()
         clock.reset()
         outages.clear()
+        CONFIG_VIEW.reset()
 
 
 def serve(port: int = 0, host: str = "127.0.0.1") -> None:

@@ -28,7 +28,8 @@ class KmsKeys(Collector):
             for alias in paginate(client, "list_aliases", "Aliases")
             if alias.get("TargetKeyId")
         ]
-        return Page(facts=aliases, pending=[key["KeyId"] for key in paginate(client, "list_keys", "Keys")])
+        keys = paginate(client, "list_keys", "Keys", PaginationConfig={"PageSize": 1000})  # the most KMS gives
+        return Page(facts=aliases, pending=[key["KeyId"] for key in keys])
 
     def describe(self, client: Any, scope: Scope, item: str) -> Iterator[Fact]:
         meta = client.describe_key(KeyId=item)["KeyMetadata"]

@@ -5,11 +5,17 @@ built up front (building clients is slow and a session is not thread-safe) and s
 (clients are); one listing per collector and region; at most one describe call per resource; and a bounded
 pool sized to the HTTP connection pool. Adaptive retries absorb throttling. A failed call becomes a gap
 fact, so one denied service never hides the rest of the estate, and never passes silently either.
+
+Memory stays flat however large an account is: at most ``IN_FLIGHT_PER_WORKER`` describe calls per worker are
+queued at a time (100,000 keys are 100,000 describe calls, not 100,000 futures held at once), and facts are
+yielded as they arrive. ``only`` narrows the scan to some collectors in some accounts and regions: the Config
+source uses it to scan through the APIs only what Config does not record.
 """
 
 from __future__ import annotations
 
 import queue
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -25,7 +31,9 @@ from byok.drift.findings import Resource
 from byok.errors import ConfigError
 
 DEFAULT_WORKERS = 16
+IN_FLIGHT_PER_WORKER = 4
 Job = Callable[[], Page | Iterable[Fact]]
+ScopeFilter = Callable[[Collector, Scope], bool]
 
 
 def client_config(workers: int, endpoint_url: str | None = None) -> Config:
@@ -51,6 +59,7 @@ class LiveSource:
         workers: int = DEFAULT_WORKERS,
         collectors: Sequence[str] | None = None,
         session: boto3.session.Session | None = None,
+        only: ScopeFilter | None = None,
     ) -> None:
         if not regions:
             raise ConfigError("no region to scan", "pass --regions or list regions in byok.toml")
@@ -66,6 +75,20 @@ class LiveSource:
         self.collectors = [registry[name]() for name in (collectors or sorted(registry))]
         self.session = session or boto3.session.Session()
         self.config = client_config(workers, endpoint_url)
+        self.only = only
+        self._sts: Any = None
+        self._own: str | None = None
+
+    def client(self, service: str, region: str, credentials: dict[str, str]) -> Any:
+        return self.session.client(
+            service, region_name=region, endpoint_url=self.endpoint_url, config=self.config, **credentials
+        )
+
+    def own_account(self) -> str:
+        if self._own is None:
+            self._sts = self.client("sts", self.regions[0], {})
+            self._own = str(self._sts.get_caller_identity()["Account"])
+        return self._own
 
     def credentials(self) -> dict[str, dict[str, str]]:
         """Account -> client credentials: none for the caller's own account, assumed-role ones for others.
@@ -73,19 +96,15 @@ class LiveSource:
         Clients of every account come from the one session, with credentials per client, so each service
         model is loaded once for the whole scan instead of once per account.
         """
-        sts = self.session.client(
-            "sts", region_name=self.regions[0], endpoint_url=self.endpoint_url, config=self.config
-        )
-        own = sts.get_caller_identity()["Account"]
-        credentials: dict[str, dict[str, str]] = {}
-        for account in self.accounts or (own,):
-            if account == own and not self.role_name:
-                credentials[account] = {}
-            elif not self.role_name:
-                raise ConfigError(f"account {account} is not the caller's ({own})", "pass --role-name to assume a role")
-            else:
-                credentials[account] = self._assume(sts, account)
-        return credentials
+        return {account: self.credentials_for(account) for account in self.accounts or (self.own_account(),)}
+
+    def credentials_for(self, account: str) -> dict[str, str]:
+        own = self.own_account()
+        if account == own and not self.role_name:
+            return {}
+        if not self.role_name:
+            raise ConfigError(f"account {account} is not the caller's ({own})", "pass --role-name to assume a role")
+        return self._assume(self._sts, account)
 
     def _assume(self, sts: Any, account: str) -> dict[str, str]:
         role = f"arn:aws:iam::{account}:role/{self.role_name}"
@@ -108,21 +127,24 @@ class LiveSource:
                 for collector in self.collectors:
                     if collector.global_service and region != self.regions[0]:
                         continue
+                    scope = Scope(account, region)
+                    if self.only is not None and not self.only(collector, scope):
+                        continue
                     slot = (collector.service, region)
                     if slot not in clients:
-                        clients[slot] = self.session.client(
-                            collector.service,
-                            region_name=region,
-                            endpoint_url=self.endpoint_url,
-                            config=self.config,
-                            **credentials,
-                        )
-                    jobs.append(Listing(collector, clients[slot], Scope(account, region)))
+                        clients[slot] = self.client(collector.service, region, credentials)
+                    jobs.append(Listing(collector, clients[slot], scope))
         return jobs
 
     def facts(self) -> Iterator[Fact]:
-        """Results are taken from a queue as they complete: ``wait()`` on thousands of futures is quadratic."""
+        """Results are taken from a queue as they complete: ``wait()`` on thousands of futures is quadratic.
+
+        Listings go first; describe calls wait in a queue of (listing, items) and are submitted only while
+        fewer than ``workers * IN_FLIGHT_PER_WORKER`` calls are in flight.
+        """
         done: queue.SimpleQueue[tuple[Listing, Future]] = queue.SimpleQueue()
+        waiting: deque[tuple[Listing, Iterator[Any]]] = deque()
+        limit = self.workers * IN_FLIGHT_PER_WORKER
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="byok-drift") as pool:
             running = 0
 
@@ -131,18 +153,38 @@ class LiveSource:
                 running += 1
                 pool.submit(_guarded, listing, call).add_done_callback(lambda future: done.put((listing, future)))
 
+            def refill() -> None:
+                while waiting and running < limit:
+                    listing, items = waiting[0]
+                    item = next(items, _END)
+                    if item is _END:
+                        waiting.popleft()
+                        continue
+                    submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
+
             for listing in self.listings():
                 submit(listing, partial(listing.collector.list, listing.client, listing.scope))
             while running:
                 listing, future = done.get()
                 running -= 1
                 result = future.result()
-                if not isinstance(result, Page):
+                if isinstance(result, Page):
+                    yield from result.facts
+                    if result.pending:
+                        waiting.append((listing, _draining(result.pending)))
+                else:
                     yield from result
-                    continue
-                yield from result.facts
-                for item in result.pending:
-                    submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
+                refill()
+
+
+_END = object()
+
+
+def _draining(items: list[Any]) -> Iterator[Any]:
+    """Hand out a listing's items and drop each from the list, so a described item is not kept."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 class Listing(NamedTuple):
