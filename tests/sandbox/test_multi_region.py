@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -287,3 +288,18 @@ def test_the_set_shares_the_25_rotation_limit(sandbox: LocalEndpoint, sandbox_km
     assert len(replica.list_key_rotations(KeyId=key_id, Limit=1000)["Rotations"]) == 25
     assert error_code(lambda: _new(sandbox_kms, key_id, os.urandom(32))) == "LimitExceededException"
     assert error_code(lambda: sandbox_kms.rotate_key_on_demand(KeyId=key_id)) == "LimitExceededException"
+
+
+def test_concurrent_imports_into_every_region_leave_the_set_consistent(imported_set: tuple[KeySet, bytes]) -> None:
+    """byok imports into the primary's replicas in parallel; the server answers them in threads."""
+    key_set, _ = imported_set
+    key_id = key_set.key_id
+    for _ in range(3):
+        material = os.urandom(32)
+        new = _new(key_set.primary, key_id, material)
+        with ThreadPoolExecutor(max_workers=len(REPLICA_REGIONS)) as pool:
+            ids = list(pool.map(lambda kms, m=material: _existing(kms, key_id, m), key_set.replicas.values()))
+        assert ids == [new] * len(REPLICA_REGIONS)
+        assert _states(key_set.primary, key_id)[-1] == (new, "PENDING_ROTATION", "IMPORTED")
+        key_set.primary.rotate_key_on_demand(KeyId=key_id)
+        assert {_current(kms, key_id) for kms in key_set.everywhere} == {new}

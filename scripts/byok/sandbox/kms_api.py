@@ -156,16 +156,16 @@ def import_key_material(self: Any) -> str:
     secret = unwrap(issued.private_key, issued.algorithm, wrapped)
     if len(secret) != _SYMMETRIC_MATERIAL_LEN:
         raise fault("IncorrectKeyMaterialException", "SYMMETRIC_DEFAULT key material must be 256 bits")
-    material = materials.import_material(secret, import_type, terms)
-    key.key_state = KeyState.ENABLED.value
-    multi_region.settle(key)
+    with multi_region.changing(key):
+        material = materials.import_material(secret, import_type, terms)
+        key.key_state = KeyState.ENABLED.value
     return json.dumps({"KeyId": key.arn, "KeyMaterialId": material.material_id})
 
 
 def delete_imported_key_material(self: Any) -> str:
     key = _key(self)
-    material = _external_materials(key).delete(self._get_param("KeyMaterialId"))
-    multi_region.settle(key)  # a pending material deleted on the primary goes from the replicas too
+    with multi_region.changing(key):  # a pending material deleted on the primary goes from the replicas too
+        material = _external_materials(key).delete(self._get_param("KeyMaterialId"))
     return json.dumps({"KeyId": key.arn, "KeyMaterialId": material.material_id})
 
 

@@ -109,9 +109,8 @@ def rotate_key_on_demand(self: Any, key_id: str) -> str:
     if is_replica(key):
         raise fault("UnsupportedOperationException", f"{key.arn} is a replica key: rotate its primary Region key")
     ensure_usable(key)
-    multi_region.settle(key)
-    materials.rotate(clock.now())
-    multi_region.settle(key)  # the new material becomes CURRENT in every Region of the set
+    with multi_region.changing(key):  # the new material becomes CURRENT in every Region of the set
+        materials.rotate(clock.now())
     return key.id
 
 

@@ -18,6 +18,8 @@ which materials exist and their states:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from moto.kms.models import kms_backends
@@ -59,6 +61,19 @@ def settle(key: Any) -> None:
             replica.expire(now)
             replica.mirror(materials)
         materials.settle_pending(replica_materials)
+
+
+@contextmanager
+def changing(key: Any) -> Iterator[None]:
+    """Change ``key``'s materials with the set's agreement restored before anyone else sees them.
+
+    The server answers in threads (byok imports into the primary and its replicas concurrently): holding one
+    lock across the change and the settling means no request sees a set half-way through a change.
+    """
+    with _lock:
+        settle(key)
+        yield
+        settle(key)
 
 
 def check_replicable(backend: Any, key_id: str, replica_region: str) -> None:
