@@ -22,11 +22,19 @@ from byok.kms.quotas import THROTTLING_MESSAGE
 from byok.sandbox import check_value
 from byok.sandbox.materials import MAX_ON_DEMAND_ROTATIONS
 from byok.sandbox.server import LocalEndpoint
-from byok.sandbox.throttle import Limits
 from support.openssl import DocumentedWrap
-from support.sandbox import ACCOUNT_ID, REGION, client, error_code, sandbox, sandbox_kms, sandbox_kms_client
+from support.sandbox import (
+    ACCOUNT_ID,
+    REGION,
+    client,
+    error_code,
+    sandbox,
+    sandbox_kms,
+    sandbox_kms_client,
+    sandbox_with_quotas,
+)
 
-__all__ = ["sandbox", "sandbox_kms", "sandbox_kms_client"]
+__all__ = ["sandbox", "sandbox_kms", "sandbox_kms_client", "sandbox_with_quotas"]
 
 REPLICA_REGION = "eu-west-1"
 
@@ -147,21 +155,18 @@ def _raw_kms_call(url: str, operation: str, body: dict[str, Any]) -> tuple[int, 
 
 
 def test_throttling_on_the_wire_is_what_kms_sends_and_sdk_retries_absorb_it(
-    sandbox: LocalEndpoint, sandbox_kms: Any
+    sandbox_with_quotas: LocalEndpoint, sandbox_kms: Any
 ) -> None:
+    endpoint = sandbox_with_quotas
     key_id = sandbox_kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
-    sandbox.set_limits(Limits(quotas=True))
-    try:
-        request = {"KeyId": key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}
-        assert _raw_kms_call(sandbox.url, "GetParametersForImport", request)[0] == 200
+    request = {"KeyId": key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}
+    assert _raw_kms_call(endpoint.url, "GetParametersForImport", request)[0] == 200
 
-        status, headers, body = _raw_kms_call(sandbox.url, "GetParametersForImport", request)
+    status, headers, body = _raw_kms_call(endpoint.url, "GetParametersForImport", request)
 
-        assert (status, body) == (400, {"__type": "ThrottlingException", "message": THROTTLING_MESSAGE})
-        assert headers["Content-Type"].startswith("application/x-amz-json-1.1")
-        assert headers["x-amzn-RequestId"]
-        retrying = client(sandbox, "kms", config=Config(retries={"mode": "standard", "max_attempts": 10}))
-        assert retrying.get_parameters_for_import(**request)["KeyId"].endswith(key_id)
-        assert sandbox.limits_route.throttled[(ACCOUNT_ID, REGION, "GetParametersForImport")] >= 2
-    finally:
-        sandbox.reset()
+    assert (status, body) == (400, {"__type": "ThrottlingException", "message": THROTTLING_MESSAGE})
+    assert headers["Content-Type"].startswith("application/x-amz-json-1.1")
+    assert headers["x-amzn-RequestId"]
+    retrying = client(endpoint, "kms", config=Config(retries={"mode": "standard", "max_attempts": 10}))
+    assert retrying.get_parameters_for_import(**request)["KeyId"].endswith(key_id)
+    assert endpoint.limits_route.throttled[(ACCOUNT_ID, REGION, "GetParametersForImport")] >= 2

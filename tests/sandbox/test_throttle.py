@@ -6,7 +6,7 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
@@ -17,7 +17,9 @@ from botocore.exceptions import ClientError
 from byok.kms.quotas import SYMMETRIC_CRYPTO, THROTTLING_MESSAGE
 from byok.sandbox.server import LocalEndpoint
 from byok.sandbox.throttle import Latency, Limits, LimitsRoute
-from support.sandbox import ACCOUNT_ID, REGION, error_code, get_parameters
+from support.sandbox import ACCOUNT_ID, REGION, error_code, get_parameters, sandbox_with_quotas
+
+__all__ = ["sandbox_with_quotas"]
 
 OTHER_ACCOUNT = "210987654321"
 
@@ -32,15 +34,8 @@ def _no_retries(endpoint_url: str, region: str = REGION, **credentials: str) -> 
 
 
 @pytest.fixture
-def quotas_on(sandbox: LocalEndpoint, sandbox_kms: Any) -> Iterator[LocalEndpoint]:
-    sandbox.set_limits(Limits(quotas=True))
-    yield sandbox
-    sandbox.reset()
-
-
-@pytest.fixture
-def kms(quotas_on: LocalEndpoint) -> Any:
-    return _no_retries(quotas_on.url)
+def kms(sandbox_with_quotas: LocalEndpoint) -> Any:
+    return _no_retries(sandbox_with_quotas.url)
 
 
 def _external_key(kms: Any) -> str:
@@ -68,14 +63,14 @@ def test_second_get_parameters_for_import_within_a_second_is_throttled_as_kms_do
     assert get_parameters(kms, key_id)["KeyId"].endswith(key_id)
 
 
-def test_a_throttled_request_never_reaches_the_service(quotas_on: LocalEndpoint, kms: Any) -> None:
-    quotas_on.set_limits(Limits(quotas=True, overrides={"CreateKey": 1}))
+def test_a_throttled_request_never_reaches_the_service(sandbox_with_quotas: LocalEndpoint, kms: Any) -> None:
+    sandbox_with_quotas.set_limits(Limits(quotas=True, overrides={"CreateKey": 1}))
 
     _external_key(kms)
     assert error_code(lambda: _external_key(kms)) == "ThrottlingException"
 
     assert len(kms.list_keys()["Keys"]) == 1
-    assert quotas_on.limits_route.throttled == {(ACCOUNT_ID, REGION, "CreateKey"): 1}
+    assert sandbox_with_quotas.limits_route.throttled == {(ACCOUNT_ID, REGION, "CreateKey"): 1}
 
 
 def test_operations_with_their_own_quota_do_not_throttle_each_other(kms: Any) -> None:
@@ -89,8 +84,8 @@ def test_operations_with_their_own_quota_do_not_throttle_each_other(kms: Any) ->
     assert [a["AliasName"] for a in kms.list_aliases(KeyId=key_id)["Aliases"]] == ["alias/own-quota"]
 
 
-def test_cryptographic_operations_share_one_quota(quotas_on: LocalEndpoint, kms: Any) -> None:
-    quotas_on.set_limits(Limits(quotas=True, overrides={SYMMETRIC_CRYPTO: 1}))
+def test_cryptographic_operations_share_one_quota(sandbox_with_quotas: LocalEndpoint, kms: Any) -> None:
+    sandbox_with_quotas.set_limits(Limits(quotas=True, overrides={SYMMETRIC_CRYPTO: 1}))
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     blob = kms.encrypt(KeyId=key_id, Plaintext=b"x")["CiphertextBlob"]
 
@@ -98,23 +93,23 @@ def test_cryptographic_operations_share_one_quota(quotas_on: LocalEndpoint, kms:
     assert error_code(lambda: kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")) == "ThrottlingException"
 
 
-def test_quotas_are_per_account_and_per_region(quotas_on: LocalEndpoint, kms: Any) -> None:
+def test_quotas_are_per_account_and_per_region(sandbox_with_quotas: LocalEndpoint, kms: Any) -> None:
     key_id = _external_key(kms)
     get_parameters(kms, key_id)
     assert error_code(lambda: get_parameters(kms, key_id)) == "ThrottlingException"
 
-    other_region = _no_retries(quotas_on.url, "eu-west-1")
+    other_region = _no_retries(sandbox_with_quotas.url, "eu-west-1")
     eu_key = _external_key(other_region)
     assert get_parameters(other_region, eu_key)["KeyId"].endswith(eu_key)
 
     sts = boto3.client(
-        "sts", endpoint_url=quotas_on.url, region_name=REGION, aws_access_key_id="testing",
+        "sts", endpoint_url=sandbox_with_quotas.url, region_name=REGION, aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )  # fmt: skip
     role = f"arn:aws:iam::{OTHER_ACCOUNT}:role/byok"
     assumed = sts.assume_role(RoleArn=role, RoleSessionName="byok-test")["Credentials"]
     other_account = _no_retries(
-        quotas_on.url,
+        sandbox_with_quotas.url,
         aws_access_key_id=assumed["AccessKeyId"],
         aws_secret_access_key=assumed["SecretAccessKey"],
         aws_session_token=assumed["SessionToken"],
@@ -124,11 +119,11 @@ def test_quotas_are_per_account_and_per_region(quotas_on: LocalEndpoint, kms: An
     assert get_parameters(other_account, other_key["KeyId"])["KeyId"] == other_key["Arn"]
 
 
-def test_reset_switches_the_limits_back_off(quotas_on: LocalEndpoint, kms: Any) -> None:
+def test_reset_switches_the_limits_back_off(sandbox_with_quotas: LocalEndpoint, kms: Any) -> None:
     key_id = _external_key(kms)
     get_parameters(kms, key_id)
 
-    quotas_on.reset()
+    sandbox_with_quotas.reset()
 
     key_id = _external_key(kms)
     assert len([get_parameters(kms, key_id) for _ in range(3)]) == 3

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from byok.model import WrappingAlgorithm
 from byok.sandbox.server import LocalEndpoint
+from byok.sandbox.throttle import Limits
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -42,6 +43,14 @@ def sandbox_kms_client(sandbox: LocalEndpoint) -> Any:
 def sandbox_kms(sandbox: LocalEndpoint, sandbox_kms_client: Any) -> Any:
     sandbox.reset()
     return sandbox_kms_client
+
+
+@pytest.fixture
+def sandbox_with_quotas(sandbox: LocalEndpoint, sandbox_kms: Any) -> Iterator[LocalEndpoint]:
+    """The endpoint with KMS's request quotas on for one test: a clean KMS first, the default limits after."""
+    sandbox.set_limits(Limits(quotas=True))
+    yield sandbox
+    sandbox.reset()
 
 
 def client(endpoint: LocalEndpoint, service: str, region: str = REGION, config: Config | None = None) -> Any:
