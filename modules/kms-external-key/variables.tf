@@ -1,3 +1,4 @@
+# Shared by modules/multi-region, whose variables.tf links here.
 variable "name" {
   description = "Key name, e.g. \"dev-s3\": the primary alias is alias/<name> and every tag and group carries it."
   type        = string

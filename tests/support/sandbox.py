@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from byok.model import WrappingAlgorithm
 from byok.sandbox.server import LocalEndpoint
+from byok.sandbox.throttle import Limits
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -43,13 +45,22 @@ def sandbox_kms(sandbox: LocalEndpoint, sandbox_kms_client: Any) -> Any:
     return sandbox_kms_client
 
 
-def client(endpoint: LocalEndpoint, service: str, region: str = REGION) -> Any:
+@pytest.fixture
+def sandbox_with_quotas(sandbox: LocalEndpoint, sandbox_kms: Any) -> Iterator[LocalEndpoint]:
+    """The endpoint with KMS's request quotas on for one test: a clean KMS first, the default limits after."""
+    sandbox.set_limits(Limits(quotas=True))
+    yield sandbox
+    sandbox.reset()
+
+
+def client(endpoint: LocalEndpoint, service: str, region: str = REGION, config: Config | None = None) -> Any:
     return boto3.client(
         service,
         endpoint_url=endpoint.url,
         region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - moto accepts any credentials
+        config=config,
     )
 
 

@@ -94,7 +94,7 @@ def test_dev_estate_applies_and_rotation_plans_are_what_the_drift_checker_expect
     swapped = engine.plan(root, [local, _variant(root, "s3-g2", _s3_alias_swapped)], tree / "s3.tfplan", refresh=False)
     s3 = _changes(engine.show_json(root, swapped.plan_file))
     assert s3['module.estate.module.s3["s3"].aws_s3_bucket.this']["actions"] == ["update"]
-    assert s3['module.estate.module.key["s3"].aws_kms_alias.primary']["actions"] == ["update"]
+    assert s3['module.estate.module.key["s3"].module.names.aws_kms_alias.primary']["actions"] == ["update"]
     assert swapped.remove == 0
 
     repinned = engine.plan(root, [local, _variant(root, "rds-g2", _rds_pinned_to_new_generation)], refresh=False)

@@ -40,9 +40,9 @@ locals {
   ]
 
   policy_statements = [
-    { sid = "KeyAdministration", actions = local.admin_actions, principals = var.key_administrator_arns, only_for_aws_services = false },
-    { sid = "KeyUse", actions = local.user_actions, principals = var.key_user_arns, only_for_aws_services = false },
-    { sid = "GrantsForAwsServices", actions = local.grant_actions, principals = var.key_user_arns, only_for_aws_services = true },
-    { sid = "MaterialRotation", actions = local.rotation_actions, principals = var.rotation_role_arns, only_for_aws_services = false },
+    { sid = "KeyAdministration", actions = local.admin_actions, principals = var.key.key_administrator_arns, only_for_aws_services = false },
+    { sid = "KeyUse", actions = local.user_actions, principals = var.key.key_user_arns, only_for_aws_services = false },
+    { sid = "GrantsForAwsServices", actions = local.grant_actions, principals = var.key.key_user_arns, only_for_aws_services = true },
+    { sid = "MaterialRotation", actions = local.rotation_actions, principals = var.key.rotation_role_arns, only_for_aws_services = false },
   ]
 }
