@@ -26,6 +26,7 @@ from byok.model import (
     KmsKey,
     WrappingKeySpec,
 )
+from byok.rotation.budget import require_budget, rotations_used
 
 _DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+) kcv:(?P<kcv>[0-9a-f]+)$")
 
@@ -105,6 +106,8 @@ class MaterialImporter:
             (in_kms is not None and in_kms.state == KeyMaterialState.PENDING_ROTATION)
             or (in_kms is None and key.state != KeyState.PENDING_IMPORT)
         )
+        if will_rotate:
+            require_budget(key.arn, rotations_used(materials))  # before the HSM or KMS changes anything
         steps = []
         if hsm_object is None and in_kms is None:
             steps.append("generate")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from byok.errors import ConfigError
+from byok.kms.quotas import QuotaTable
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,11 +59,30 @@ class EnvironmentPolicy:
 
 
 @dataclass(frozen=True)
+class RotationSettings:
+    """How ``rotate apply`` spreads its work, and when a proposal warns about the rotation budget."""
+
+    workers_per_region: int = 4  # keys in flight per account-region: enough to keep its quotas busy
+    hsm_sessions: int = 2  # PyKCS11 holds the GIL in every call, so more sessions add no speed here
+    budget_warning: int = 5  # warn when a proposal leaves a key fewer on-demand rotations than this
+    role_name: str | None = None  # assumed in accounts other than the caller's
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("workers_per_region", 1, 64), ("hsm_sessions", 1, 64), ("budget_warning", 0, 25)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"rotation.{name} must be a whole number from {low} to {high}")
+
+
+@dataclass(frozen=True)
 class EstatePolicy:
     environments: tuple[EnvironmentPolicy, ...]
     terraform_dir: Path = Path("terraform")
     expiry_horizon_days: int = 30
     state_dir: Path = Path(".byok")
+    rotation: RotationSettings = field(default_factory=RotationSettings)
+    quotas: QuotaTable = field(default_factory=QuotaTable)  # every account's KMS request quotas
+    account_quotas: dict[str, QuotaTable] = field(default_factory=dict)  # accounts whose quotas AWS raised
 
     def environment(self, name: str) -> EnvironmentPolicy:
         for env in self.environments:
@@ -76,6 +96,9 @@ class EstatePolicy:
         names = [e.name for e in self.environments]
         index = names.index(self.environment(name).name)
         return self.environments[index - 1] if index else None
+
+    def quotas_of(self, account: str) -> QuotaTable:
+        return self.account_quotas.get(account, self.quotas)
 
     def tfvars_path(self, name: str) -> Path:
         return self.terraform_dir / self.environment(name).name / "byok.auto.tfvars"
@@ -116,7 +139,36 @@ def _policy(document: dict, base: Path) -> EstatePolicy:
         terraform_dir=base / _string(estate.get("terraform_dir", "terraform"), "estate.terraform_dir"),
         expiry_horizon_days=horizon,
         state_dir=base / _string(estate.get("state_dir", ".byok"), "estate.state_dir"),
+        rotation=_rotation(_table(document.get("rotation", {}), "rotation")),
+        **_quotas(_table(document.get("quotas", {}), "quotas")),
     )
+
+
+def _rotation(body: dict) -> RotationSettings:
+    known = {"workers_per_region", "hsm_sessions", "budget_warning", "role_name"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ValueError(f"rotation has unknown field(s) {unknown}; known: {', '.join(sorted(known))}")
+    role = body.get("role_name")
+    return RotationSettings(
+        workers_per_region=body.get("workers_per_region", 4),
+        hsm_sessions=body.get("hsm_sessions", 2),
+        budget_warning=body.get("budget_warning", 5),
+        role_name=None if role is None else _string(role, "rotation.role_name"),
+    )
+
+
+def _quotas(body: dict) -> dict[str, object]:
+    """``[quotas]`` rates for every account, ``[quotas.accounts.<id>]`` for accounts with their own."""
+    accounts = _table(body.get("accounts", {}), "quotas.accounts")
+    common = {name: rate for name, rate in body.items() if name != "accounts"}
+    return {
+        "quotas": QuotaTable(common),
+        "account_quotas": {
+            str(account): QuotaTable({**common, **_table(rates, f"quotas.accounts.{account}")})
+            for account, rates in accounts.items()
+        },
+    }
 
 
 def _environment(name: str, body: object) -> EnvironmentPolicy:

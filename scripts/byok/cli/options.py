@@ -68,5 +68,19 @@ def open_hsm(settings: HsmSettings) -> Iterator[HsmBackend]:
         hsm.close()
 
 
+@contextmanager
+def open_hsm_pool(settings: HsmSettings, sessions: int) -> Iterator[HsmBackend]:
+    """Several sessions on the token for concurrent rotations (``[rotation] hsm_sessions``)."""
+    from byok.hsm.pkcs11 import Pkcs11Hsm
+    from byok.hsm.pool import HsmPool
+
+    pin = read_pin()
+    pool = HsmPool.open(sessions, lambda: Pkcs11Hsm.open(settings, pin))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def emit(listing: Listing, output_format: str) -> None:
     click.echo(FORMATS[output_format](listing), nl=False)

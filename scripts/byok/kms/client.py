@@ -16,6 +16,7 @@ from botocore.config import Config
 
 from byok.config import AwsSettings
 from byok.kms.errors import translate
+from byok.kms.pacing import Pace
 from byok.kms.transport import require_secure_endpoint
 from byok.model import (
     ExpirationModel,
@@ -40,16 +41,22 @@ def retry_config() -> Config:
 
 
 class KmsClient:
-    def __init__(self, settings: AwsSettings, session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self, settings: AwsSettings, session: boto3.session.Session | None = None, pace: Pace | None = None
+    ) -> None:
+        """``pace``, when given, is called before every request with its operation name (quota pacing)."""
         require_secure_endpoint(settings.endpoint_url)
         session = session or boto3.session.Session()
         self.region = settings.region
+        self._pace = pace
         self._kms = session.client(
             "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=retry_config()
         )
 
     @contextmanager
     def _call(self, action: str, key: str) -> Iterator[None]:
+        if self._pace is not None:
+            self._pace(action)
         try:
             yield
         except Exception as exc:  # noqa: BLE001 - every failure becomes one actionable line

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from byok.canary import CanaryFailed, make_canary, verify_canary
 from byok.errors import KeyWrongState
-from byok.estate import EnvironmentState, GenerationState, ManagedKey
+from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.failpoints import hit
 from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter
 from byok.kms.client import KmsClient
@@ -46,9 +46,11 @@ class RotationResult:
     canaries_checked: int
 
 
-def import_target(key: ManagedKey, generation: int) -> str:
+def import_target(key: ManagedKey, generation: Generation) -> str:
     """In place the material goes into the key itself; in an alias swap, into the generation's own key."""
-    return f"alias/{key.alias}" if key.strategy == Strategy.IN_PLACE else f"alias/{key.alias}-g{generation}"
+    if key.strategy_of(generation) == Strategy.IN_PLACE:
+        return f"alias/{key.alias}"
+    return f"alias/{key.alias}-g{generation.number}"
 
 
 def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
@@ -60,9 +62,9 @@ def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
             rotations.append(
                 KeyRotation(
                     key=key.name,
-                    strategy=key.strategy,
+                    strategy=key.strategy_of(generation),
                     generation=generation.number,
-                    target=import_target(key, generation.number),
+                    target=import_target(key, generation),
                     label_prefix=f"byok/{state.environment}/{key.name}/g{generation.number}",
                     initial=generation is initial,
                 )
