@@ -54,6 +54,8 @@ class KeyMaterialState(enum.StrEnum):
     CURRENT = "CURRENT"
     NON_CURRENT = "NON_CURRENT"
     PENDING_ROTATION = "PENDING_ROTATION"
+    # a multi-Region primary's new material until every replica has imported it (ImportKeyMaterial reference)
+    PENDING_MULTI_REGION_IMPORT_AND_ROTATION = "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
 
 
 class ImportState(enum.StrEnum):

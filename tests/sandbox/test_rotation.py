@@ -88,13 +88,14 @@ def test_25_rotations_then_new_material_and_rotation_are_refused(kms: Any, impor
     assert error_code(lambda: kms.rotate_key_on_demand(KeyId=key_id)) == "LimitExceededException"
 
 
-def test_multi_region_key_takes_new_material_but_does_not_rotate(kms: Any) -> None:
+def test_multi_region_primary_without_replicas_rotates_like_any_key(kms: Any) -> None:
     key_id = kms.create_key(Origin="EXTERNAL", MultiRegion=True)["KeyMetadata"]["KeyId"]
     import_material(kms, key_id, os.urandom(32))
+    new = _import_new(kms, key_id)
 
-    _import_new(kms, key_id)
+    kms.rotate_key_on_demand(KeyId=key_id)
 
-    assert error_code(lambda: kms.rotate_key_on_demand(KeyId=key_id)) == "UnsupportedOperationException"
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == new
 
 
 def test_asymmetric_and_hmac_keys_do_not_rotate_on_demand(kms: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -43,13 +44,14 @@ def sandbox_kms(sandbox: LocalEndpoint, sandbox_kms_client: Any) -> Any:
     return sandbox_kms_client
 
 
-def client(endpoint: LocalEndpoint, service: str, region: str = REGION) -> Any:
+def client(endpoint: LocalEndpoint, service: str, region: str = REGION, config: Config | None = None) -> Any:
     return boto3.client(
         service,
         endpoint_url=endpoint.url,
         region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - moto accepts any credentials
+        config=config,
     )
 
 

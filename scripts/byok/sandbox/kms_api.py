@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from byok.model import ExpirationModel, ImportType, KeyState, WrappingAlgorithm, WrappingKeySpec
-from byok.sandbox import clock
+from byok.sandbox import clock, multi_region
 from byok.sandbox.faults import fault
-from byok.sandbox.keys import is_replica, materials_of
+from byok.sandbox.keys import materials_of
 from byok.sandbox.materials import ImportTerms, KeyMaterials, Material
 from byok.sandbox.symmetric import material_id_in
 from byok.sandbox.tokens import ImportTokenStore
@@ -150,8 +150,6 @@ def import_key_material(self: Any) -> str:
     now = clock.now()
     terms = _import_terms(self, now)
     import_type = materials.resolve_import_type(terms)
-    if import_type is ImportType.NEW_KEY_MATERIAL and is_replica(key):
-        raise fault("UnsupportedOperationException", "import new key material into the primary Region key")
     token = _b64_param(self, "ImportToken", "InvalidImportTokenException")
     issued = _token_store(self.kms_backend).redeem(token, key.arn, now)
     wrapped = _b64_param(self, "EncryptedKeyMaterial", "ValidationException")
@@ -160,12 +158,14 @@ def import_key_material(self: Any) -> str:
         raise fault("IncorrectKeyMaterialException", "SYMMETRIC_DEFAULT key material must be 256 bits")
     material = materials.import_material(secret, import_type, terms)
     key.key_state = KeyState.ENABLED.value
+    multi_region.settle(key)
     return json.dumps({"KeyId": key.arn, "KeyMaterialId": material.material_id})
 
 
 def delete_imported_key_material(self: Any) -> str:
     key = _key(self)
     material = _external_materials(key).delete(self._get_param("KeyMaterialId"))
+    multi_region.settle(key)  # a pending material deleted on the primary goes from the replicas too
     return json.dumps({"KeyId": key.arn, "KeyMaterialId": material.material_id})
 
 
@@ -210,6 +210,7 @@ def list_key_rotations(self: Any) -> str:
     if include not in _INCLUDE_KEY_MATERIAL:
         raise fault("ValidationException", f"IncludeKeyMaterial must be one of: {', '.join(_INCLUDE_KEY_MATERIAL)}")
     offset, limit = _page_bounds(self)
+    multi_region.settle(key)
     materials.expire(clock.now())
     listed = [m for m in materials.entries() if include == "ALL_KEY_MATERIAL" or m.rotation_date is not None]
     page = listed[offset : offset + limit]

@@ -16,13 +16,14 @@ from moto.kms import models as kms_models
 from moto.kms import responses as kms_responses
 
 from byok.model import KeyState
-from byok.sandbox import clock, kms_api, symmetric, usage
+from byok.sandbox import clock, kms_api, multi_region, symmetric, usage
 from byok.sandbox.faults import fault
 from byok.sandbox.keys import (
     ENABLED_PROPERTY,
     STATE_PROPERTY,
     attach_materials,
     ensure_usable,
+    is_replica,
     materials_of,
 )
 from byok.sandbox.materials import KeyMaterials
@@ -89,10 +90,12 @@ def _with_materials(create_key: Callable[..., Any]) -> Callable[..., Any]:
 def _with_replica_materials(replicate_key: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(replicate_key)
     def method(self: Any, key_id: str, replica_region: str) -> Any:
-        replica = replicate_key(self, key_id, replica_region)
-        materials = materials_of(self.keys[key_id])
+        multi_region.check_replicable(self, key_id, replica_region)
+        replica = replicate_key(self, self.get_key_id(key_id), replica_region)
+        materials = materials_of(replica)  # still the primary's: moto copied the primary object
         if materials is not None:
             attach_materials(replica, materials.replica())
+        multi_region.adopt(replica)
         return replica
 
     return method
@@ -103,10 +106,12 @@ def rotate_key_on_demand(self: Any, key_id: str) -> str:
     materials = materials_of(key)
     if materials is None or key.key_spec != "SYMMETRIC_DEFAULT":
         raise fault("UnsupportedOperationException", "on-demand rotation needs a symmetric encryption key")
-    if materials.external and key.multi_region:
-        raise fault("UnsupportedOperationException", "multi-Region keys with imported material cannot rotate")
+    if is_replica(key):
+        raise fault("UnsupportedOperationException", f"{key.arn} is a replica key: rotate its primary Region key")
     ensure_usable(key)
+    multi_region.settle(key)
     materials.rotate(clock.now())
+    multi_region.settle(key)  # the new material becomes CURRENT in every Region of the set
     return key.id
 
 

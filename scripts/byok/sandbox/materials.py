@@ -17,6 +17,9 @@ from byok.model import ExpirationModel, ImportState, ImportType, KeyMaterialStat
 from byok.sandbox.faults import fault
 
 MAX_ON_DEMAND_ROTATIONS = 25
+PENDING_STATES = frozenset(
+    {KeyMaterialState.PENDING_ROTATION, KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION}
+)
 _ID_LABEL = b"byok-sandbox/key-material-id/"
 
 
@@ -45,8 +48,8 @@ class Material:
 
     @property
     def permanent(self) -> bool:
-        """PENDING_ROTATION material is not yet bound to the key: losing it does not take the key down."""
-        return self.state is not KeyMaterialState.PENDING_ROTATION
+        """Pending material is not yet bound to the key: losing it does not take the key down."""
+        return self.state not in PENDING_STATES
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,18 @@ class ImportTerms:
 
 
 class KeyMaterials:
-    """All materials of one key, oldest first; ``external`` keys get theirs by import, others generate them."""
+    """All materials of one key, oldest first; ``external`` keys get theirs by import, others generate them.
 
-    def __init__(self, key_id: str, external: bool, materials: list[Material] | None = None) -> None:
+    A multi-Region replica with imported material (``replica``) learns which materials exist from its primary
+    (``byok.sandbox.multi_region`` mirrors them here without their bytes) and takes the bytes by import.
+    """
+
+    def __init__(
+        self, key_id: str, external: bool, materials: list[Material] | None = None, replica: bool = False
+    ) -> None:
         self.key_id = key_id
         self.external = external
+        self.is_replica = replica
         self._materials = materials or []
 
     @classmethod
@@ -74,13 +84,11 @@ class KeyMaterials:
         return cls(key_id, external=False, materials=[first])
 
     def replica(self) -> KeyMaterials:
-        """A replica Region key shares generated material, but imported material must be imported there too."""
-        copies = [
-            Material(m.material_id, m.state, None if self.external else m.secret, description=m.description)
-            for m in self._materials
-            if m.permanent
-        ]
-        return KeyMaterials(self.key_id, self.external, copies)
+        """A replica Region key shares generated material; imported material must be imported there too."""
+        if self.external:
+            return KeyMaterials(self.key_id, external=True, replica=True)
+        copies = [Material(m.material_id, m.state, m.secret) for m in self._materials if m.permanent]
+        return KeyMaterials(self.key_id, external=False, materials=copies)
 
     def entries(self) -> list[Material]:
         return list(self._materials)
@@ -92,7 +100,7 @@ class KeyMaterials:
         return next((m for m in self._materials if m.state is KeyMaterialState.CURRENT), None)
 
     def pending(self) -> Material | None:
-        return next((m for m in self._materials if m.state is KeyMaterialState.PENDING_ROTATION), None)
+        return next((m for m in self._materials if m.state in PENDING_STATES), None)
 
     def rotations(self) -> int:
         return sum(1 for m in self._materials if m.rotation_date is not None)
@@ -116,11 +124,17 @@ class KeyMaterials:
             if material.valid_to is not None and material.secret is not None and material.valid_to <= now:
                 self._forget(material)
 
-    def resolve_import_type(self, terms: ImportTerms) -> ImportType:
-        """Everything that can be refused before the import token is spent on this request."""
-        import_type = terms.import_type or (
+    def implied_import_type(self, terms: ImportTerms) -> ImportType:
+        """What the request asked for, or what KMS assumes without ImportType: the first import is new."""
+        return terms.import_type or (
             ImportType.EXISTING_KEY_MATERIAL if self._materials else ImportType.NEW_KEY_MATERIAL
         )
+
+    def resolve_import_type(self, terms: ImportTerms) -> ImportType:
+        """Everything that can be refused before the import token is spent on this request."""
+        import_type = self.implied_import_type(terms)
+        if import_type is ImportType.NEW_KEY_MATERIAL and self.is_replica:
+            raise fault("UnsupportedOperationException", "import new key material into the primary Region key")
         if import_type is ImportType.NEW_KEY_MATERIAL:
             if terms.material_id is not None:
                 raise fault("ValidationException", "KeyMaterialId cannot be specified with NEW_KEY_MATERIAL")
@@ -129,10 +143,11 @@ class KeyMaterials:
         return import_type
 
     def _check_room_for_rotation(self) -> None:
-        if self.pending() is not None:
+        pending = self.pending()
+        if pending is not None:
             raise fault(
                 "KMSInvalidStateException",
-                "the key already has key material in PENDING_ROTATION: rotate or delete it first",
+                f"the key already has key material in {pending.state}: rotate or delete it first",
             )
         if any(m.secret is None for m in self._materials):
             raise fault(
@@ -165,6 +180,8 @@ class KeyMaterials:
                 "IncorrectKeyMaterialException",
                 "the key material does not match the KeyMaterialId or is not associated with this key",
             )
+        if material.state is KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION and self.is_replica:
+            material.state = KeyMaterialState.PENDING_ROTATION  # the primary follows once every replica has it
         material.secret = secret
         material.expiration_model = terms.expiration_model
         material.valid_to = terms.valid_to
@@ -180,6 +197,12 @@ class KeyMaterials:
             raise fault(
                 "KMSInvalidStateException",
                 "no key material in PENDING_ROTATION: import NEW_KEY_MATERIAL before rotating",
+            )
+        if incoming.state is KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION:
+            raise fault(
+                "KMSInvalidStateException",
+                f"key material {incoming.material_id} is PENDING_MULTI_REGION_IMPORT_AND_ROTATION: "
+                "import it into every replica Region key before rotating",
             )
         previous = self.current()
         if previous is not None:
@@ -202,7 +225,43 @@ class KeyMaterials:
         return material
 
     def _forget(self, material: Material) -> None:
+        """Permanent material stays listed as PENDING_IMPORT; pending material is gone, except in a replica,
+        where it stays known (its primary still has it) and waits for its bytes again."""
         if material.permanent:
             material.secret = None
+        elif self.is_replica:
+            material.secret = None
+            material.state = KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION
         else:
             self._materials.remove(material)
+
+    def mirror(self, primary: KeyMaterials) -> None:
+        """Make this replica list what its primary lists, with the primary's states; its own bytes stay its own.
+
+        A material the primary no longer has (a pending one deleted or expired there) is dropped here too; one
+        the replica lacks is added without bytes, so the replica is PendingImport (permanent material) or the
+        material waits in PENDING_MULTI_REGION_IMPORT_AND_ROTATION (pending material) until imported here.
+        """
+        own = {m.material_id: m for m in self._materials}
+        mirrored = []
+        for theirs in primary._materials:
+            mine = own.get(theirs.material_id) or Material(
+                theirs.material_id, theirs.state, description=theirs.description
+            )
+            if theirs.permanent:
+                mine.state, mine.rotation_date = theirs.state, theirs.rotation_date
+            elif mine.secret is None:
+                mine.state = KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION
+            else:
+                mine.state = KeyMaterialState.PENDING_ROTATION
+            mirrored.append(mine)
+        self._materials = mirrored
+
+    def settle_pending(self, replicas: list[KeyMaterials]) -> None:
+        """A primary's pending material is PENDING_ROTATION once every replica holds its bytes, else it waits."""
+        pending = self.pending()
+        if pending is None:
+            return
+        everywhere = all((m := r.find(pending.material_id)) is not None and m.secret for r in replicas)
+        waiting = KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION
+        pending.state = KeyMaterialState.PENDING_ROTATION if everywhere else waiting

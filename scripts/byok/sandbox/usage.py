@@ -20,6 +20,11 @@ def record(key: Any, operation: str) -> None:
     setattr(key, _ATTRIBUTE, {"Operation": operation, "Timestamp": clock.now(), "KmsRequestId": str(uuid.uuid4())})
 
 
+def forget(key: Any) -> None:
+    """A new replica key has not been used, whatever the primary it was copied from has."""
+    key.__dict__.pop(_ATTRIBUTE, None)
+
+
 def get_key_last_usage(self: Any) -> str:
     """Response handler; alias names are refused by the real API, so only key IDs and ARNs resolve."""
     key_id = self._get_param("KeyId")
