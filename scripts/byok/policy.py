@@ -6,12 +6,13 @@ This is policy, reviewed like code; the rotation state itself lives in the rende
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from byok.errors import ConfigError
-from byok.kms.quotas import QuotaTable
+from byok.kms.quotas import REQUEST_QUOTAS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -81,8 +82,8 @@ class EstatePolicy:
     expiry_horizon_days: int = 30
     state_dir: Path = Path(".byok")
     rotation: RotationSettings = field(default_factory=RotationSettings)
-    quotas: QuotaTable = field(default_factory=QuotaTable)  # every account's KMS request quotas
-    account_quotas: dict[str, QuotaTable] = field(default_factory=dict)  # accounts whose quotas AWS raised
+    quotas: Mapping[str, float] = field(default_factory=dict)  # raised KMS request quotas, every account
+    account_quotas: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # per account
 
     def environment(self, name: str) -> EnvironmentPolicy:
         for env in self.environments:
@@ -97,7 +98,8 @@ class EstatePolicy:
         index = names.index(self.environment(name).name)
         return self.environments[index - 1] if index else None
 
-    def quotas_of(self, account: str) -> QuotaTable:
+    def quotas_of(self, account: str) -> Mapping[str, float]:
+        """Raised quotas (by quota or operation name) for an account; empty means the documented rates."""
         return self.account_quotas.get(account, self.quotas)
 
     def tfvars_path(self, name: str) -> Path:
@@ -161,14 +163,32 @@ def _rotation(body: dict) -> RotationSettings:
 def _quotas(body: dict) -> dict[str, object]:
     """``[quotas]`` rates for every account, ``[quotas.accounts.<id>]`` for accounts with their own."""
     accounts = _table(body.get("accounts", {}), "quotas.accounts")
-    common = {name: rate for name, rate in body.items() if name != "accounts"}
+    common = _rates({name: rate for name, rate in body.items() if name != "accounts"}, "quotas")
     return {
-        "quotas": QuotaTable(common),
+        "quotas": common,
         "account_quotas": {
-            str(account): QuotaTable({**common, **_table(rates, f"quotas.accounts.{account}")})
+            str(account): {
+                **common,
+                **_rates(_table(rates, f"quotas.accounts.{account}"), f"quotas.accounts.{account}"),
+            }
             for account, rates in accounts.items()
         },
     }
+
+
+_QUOTA_NAMES = frozenset(name for quota in REQUEST_QUOTAS for name in (quota.name, *quota.operations))
+
+
+def _rates(body: dict, field: str) -> dict[str, float]:
+    unknown = sorted(set(body) - _QUOTA_NAMES)
+    if unknown:
+        raise ValueError(
+            f"{field} names unknown KMS quota(s) {unknown}; use operation names like GetParametersForImport"
+        )
+    for name, rate in body.items():
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1_000_000:
+            raise ValueError(f"{field}.{name} = {rate!r} is not a rate: give requests per second, above 0")
+    return {name: float(rate) for name, rate in body.items()}
 
 
 def _environment(name: str, body: object) -> EnvironmentPolicy:

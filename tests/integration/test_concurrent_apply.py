@@ -14,7 +14,6 @@ from datetime import date
 
 import boto3
 import pytest
-from byok.sandbox.throttle import Limits
 
 from byok.cli.main import main
 from byok.config import AwsSettings
@@ -25,6 +24,7 @@ from byok.model import Strategy
 from byok.render import read_tfvars, render_tfvars
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.planner import propose
+from byok.sandbox.throttle import Limits
 
 OTHER_ACCOUNT = "210987654321"
 ROLE = "byok-rotate"

@@ -164,7 +164,8 @@ def apply_cmd(
     if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
-    scopes = KmsScopes(aws, QuotaPacer(policy.quotas_of), policy.rotation.role_name)
+    pacer = QuotaPacer(policy.quotas_of)
+    scopes = KmsScopes(aws, pacer, policy.rotation.role_name)
     with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
 
@@ -206,7 +207,7 @@ def apply_cmd(
                 journal=journal,
                 state_dir=policy.state_dir,
                 workers_per_scope=policy.rotation.workers_per_region,
-                quotas=policy.quotas_of,
+                pacer=pacer,
                 stream=sys.stderr,
             )
             rows = [row for outcome in outcomes for row in _outcome_rows(outcome)]

@@ -7,7 +7,7 @@ error and stays pending in the tfvars; the run goes on with the others and says 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +16,7 @@ from byok.audit.lock import lock_key_of_held_environment
 from byok.errors import ByokError
 from byok.estate import EnvironmentState
 from byok.failpoints import hit
-from byok.kms.quotas import QuotaTable
+from byok.kms.pacing import QuotaPacer
 from byok.render import render_tfvars
 from byok.rotation.apply import KeyRotation, RotationResult, RotationRunner
 from byok.rotation.canaries import write_atomically
@@ -42,7 +42,7 @@ def apply_jobs(
     journal: RunJournal,
     state_dir: Path,
     workers_per_scope: int,
-    quotas: Callable[[str], QuotaTable],
+    pacer: QuotaPacer,
     stream: TextIO,
 ) -> list[KeyOutcome]:
     def persist(current: EnvironmentState, rotation: KeyRotation, result: RotationResult) -> None:
@@ -57,7 +57,7 @@ def apply_jobs(
         journal.key_failed(outcome.job.key, outcome.error or "")
         progress.finished(outcome)
 
-    progress = ApplyProgress(list(jobs), lambda scope: quotas(scope.account).rate(GET_PARAMETERS), stream)
+    progress = ApplyProgress(list(jobs), lambda scope: pacer.rate(scope.account, scope.region, GET_PARAMETERS), stream)
     engine = ConcurrentApply(
         runners,
         Recorder(state, persist),
