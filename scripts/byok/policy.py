@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from byok.errors import ConfigError
+from byok.kms.pacing import DEFAULT_HEADROOM
 from byok.kms.quotas import REQUEST_QUOTAS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -67,12 +68,16 @@ class RotationSettings:
     hsm_sessions: int = 2  # PyKCS11 holds the GIL in every call, so more sessions add no speed here
     budget_warning: int = 5  # warn when a proposal leaves a key fewer on-demand rotations than this
     role_name: str | None = None  # assumed in accounts other than the caller's
+    quota_headroom: float = DEFAULT_HEADROOM  # pace this far below each quota: network jitter (see kms.pacing)
 
     def __post_init__(self) -> None:
         for name, low, high in (("workers_per_region", 1, 64), ("hsm_sessions", 1, 64), ("budget_warning", 0, 25)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"rotation.{name} must be a whole number from {low} to {high}")
+        headroom = self.quota_headroom
+        if isinstance(headroom, bool) or not isinstance(headroom, int | float) or not 0 <= headroom <= 0.5:
+            raise ValueError("rotation.quota_headroom must be a fraction from 0 to 0.5 (0.05 paces at 95% of a quota)")
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ def _policy(document: dict, base: Path) -> EstatePolicy:
 
 
 def _rotation(body: dict) -> RotationSettings:
-    known = {"workers_per_region", "hsm_sessions", "budget_warning", "role_name"}
+    known = {"workers_per_region", "hsm_sessions", "budget_warning", "role_name", "quota_headroom"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise ValueError(f"rotation has unknown field(s) {unknown}; known: {', '.join(sorted(known))}")
@@ -157,6 +162,7 @@ def _rotation(body: dict) -> RotationSettings:
         hsm_sessions=body.get("hsm_sessions", 2),
         budget_warning=body.get("budget_warning", 5),
         role_name=None if role is None else _string(role, "rotation.role_name"),
+        quota_headroom=body.get("quota_headroom", DEFAULT_HEADROOM),
     )
 
 

@@ -20,8 +20,8 @@ def test_threads_sharing_an_account_region_get_the_quota_between_them_and_other_
     def call(region: str) -> None:
         pace = pacer.for_scope("111122223333", region)
         for _ in range(15):
-            pace("GetParametersForImport")
-            pace("DescribeKey")  # 2,000 per second: never the one that waits here
+            time.sleep(pace("GetParametersForImport"))
+            time.sleep(pace("DescribeKey"))  # 2,000 per second: never the one that waits here
             with lock:
                 sent[region].append(time.monotonic())
 
@@ -41,11 +41,12 @@ def test_threads_sharing_an_account_region_get_the_quota_between_them_and_other_
 
 
 def test_raised_quotas_apply_to_their_account_only():
-    pacer = QuotaPacer(lambda account: {"GetParametersForImport": 4} if account == "111122223333" else {})
+    pacer = QuotaPacer(lambda account: {"GetParametersForImport": 4} if account == "111122223333" else {}, headroom=0)
     assert pacer.rate("111122223333", "eu-west-1", "GetParametersForImport") == 4
     assert pacer.rate("999999999999", "eu-west-1", "GetParametersForImport") == 1
     assert pacer.rate("999999999999", "eu-west-1", "RotateKeyOnDemand") == 5
-    pacer.for_scope("999999999999", "eu-west-1")("GetCallerIdentity")  # no quota: returns at once
+    assert pacer.for_scope("999999999999", "eu-west-1")("GetCallerIdentity") == 0  # no quota: never waits
+    assert QuotaPacer().rate("999999999999", "eu-west-1", "GetParametersForImport") == pytest.approx(0.95)
 
 
 def write_toml(tmp_path, body: str):
@@ -58,13 +59,15 @@ def test_byok_toml_raises_quotas_for_all_accounts_and_for_one(tmp_path):
     policy = load_policy(
         write_toml(
             tmp_path,
-            '[rotation]\nworkers_per_region = 6\nhsm_sessions = 1\nbudget_warning = 3\nrole_name = "byok-rotate"\n'
+            "[rotation]\nworkers_per_region = 6\nhsm_sessions = 1\nbudget_warning = 3\n"
+            'role_name = "byok-rotate"\nquota_headroom = 0.1\n'
             "[quotas]\nImportKeyMaterial = 30\n"
             '[quotas.accounts."111122223333"]\nGetParametersForImport = 4\n',
         )
     )
     assert policy.rotation.workers_per_region == 6 and policy.rotation.role_name == "byok-rotate"
-    pacer = QuotaPacer(policy.quotas_of)
+    assert policy.rotation.quota_headroom == 0.1
+    pacer = QuotaPacer(policy.quotas_of, headroom=0)
     assert pacer.rate("999999999999", "eu-west-1", "GetParametersForImport") == 1
     assert pacer.rate("999999999999", "eu-west-1", "ImportKeyMaterial") == 30
     assert pacer.rate("111122223333", "eu-west-1", "GetParametersForImport") == 4
@@ -80,6 +83,7 @@ def test_byok_toml_raises_quotas_for_all_accounts_and_for_one(tmp_path):
         ("[rotation]\nhsm_sessions = 0\n", "rotation.hsm_sessions must be a whole number from 1 to 64"),
         ("[rotation]\nworkers = 3\n", "rotation has unknown field(s) ['workers']"),
         ("[rotation]\nbudget_warning = 26\n", "rotation.budget_warning must be a whole number from 0 to 25"),
+        ("[rotation]\nquota_headroom = 0.9\n", "rotation.quota_headroom must be a fraction from 0 to 0.5"),
     ],
 )
 def test_bad_rotation_and_quota_settings_are_one_clear_line(tmp_path, body, message):

@@ -123,7 +123,7 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, a
 
 
 def _rotations_used(policy: EstatePolicy, aws: AwsSettings, state: EnvironmentState) -> dict[str, int]:
-    scopes = KmsScopes(aws, QuotaPacer(policy.quotas_of), policy.rotation.role_name)
+    scopes = KmsScopes(aws, QuotaPacer(policy.quotas_of, policy.rotation.quota_headroom), policy.rotation.role_name)
     return count_used(state, lambda key: scopes.client(scope_of(key, aws.region)))
 
 
@@ -164,7 +164,7 @@ def apply_cmd(
     if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
-    pacer = QuotaPacer(policy.quotas_of)
+    pacer = QuotaPacer(policy.quotas_of, policy.rotation.quota_headroom)
     scopes = KmsScopes(aws, pacer, policy.rotation.role_name)
     with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)

@@ -6,6 +6,7 @@ and a mistake names the file and the field instead of failing deep inside a rota
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def read_tfvars(path: Path) -> EnvironmentState:
     return parse_tfvars(text, source=str(path))
 
 
+@functools.lru_cache(maxsize=4)
 def parse_tfvars(text: str, source: str = "<tfvars>") -> EnvironmentState:
+    """Parsed once per text: python-hcl2 takes seconds on a large environment, and the state is immutable."""
     try:
         document = hcl2.loads(text, serialization_options=_OPTIONS)
     except (LarkError, ValueError, UnicodeError) as exc:

@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 from byok.audit.errors import JournalError
 from byok.errors import ByokError
-from byok.estate import EnvironmentState
 from byok.rotation.apply import KeyRotation, RotationResult, RotationRunner
 from byok.rotation.journaling import redact
+from byok.rotation.recorder import Recorder, RecordFailed
 
 INTERNAL_ERROR = 70
 
@@ -54,27 +54,6 @@ class KeyOutcome:
     @property
     def failed(self) -> bool:
         return self.error is not None
-
-
-class Recorder:
-    """Folds each finished key into the environment's state and persists it, one key at a time."""
-
-    def __init__(
-        self, state: EnvironmentState, persist: Callable[[EnvironmentState, KeyRotation, RotationResult], None]
-    ):
-        self._state = state
-        self._persist = persist
-        self._lock = threading.Lock()
-
-    def record(self, rotated: EnvironmentState, rotation: KeyRotation, result: RotationResult) -> None:
-        with self._lock:
-            self._state = self._state.with_key(rotated.key(rotation.key))
-            self._persist(self._state, rotation, result)
-
-    @property
-    def state(self) -> EnvironmentState:
-        with self._lock:
-            return self._state
 
 
 class ConcurrentApply:
@@ -118,6 +97,9 @@ class ConcurrentApply:
             for thread in threads:
                 thread.join()
             raise
+        finally:
+            if not self._fatal:
+                self.recorder.flush()
         if self._fatal:
             raise self._fatal[0]
         return [outcomes[job.key] for job in jobs]
@@ -132,7 +114,7 @@ class ConcurrentApply:
             try:
                 with self.key_lock(job.key):
                     self._rotate(job, outcome)
-            except JournalError as fatal:
+            except (JournalError, RecordFailed) as fatal:
                 self._fatal.append(fatal)
                 self._stop.set()
                 return
@@ -148,8 +130,7 @@ class ConcurrentApply:
     def _rotate(self, job: KeyJob, outcome: KeyOutcome) -> None:
         runner = self.runners[job.scope]
         for rotation in job.rotations:
-            state = self.recorder.state
-            rotated, result = runner.rotate(state, rotation)
+            rotated, result = runner.rotate(self.recorder.state, rotation)
             self.recorder.record(rotated, rotation, result)
             outcome.results.append(result)
 

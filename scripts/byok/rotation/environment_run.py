@@ -18,11 +18,12 @@ from byok.estate import EnvironmentState
 from byok.failpoints import hit
 from byok.kms.pacing import QuotaPacer
 from byok.render import render_tfvars
-from byok.rotation.apply import KeyRotation, RotationResult, RotationRunner
+from byok.rotation.apply import RotationRunner
 from byok.rotation.canaries import write_atomically
-from byok.rotation.concurrent import ConcurrentApply, KeyJob, KeyOutcome, Recorder, Scope, exit_code
+from byok.rotation.concurrent import ConcurrentApply, KeyJob, KeyOutcome, Scope, exit_code
 from byok.rotation.journaling import RunJournal
 from byok.rotation.progress import GET_PARAMETERS, ApplyProgress
+from byok.rotation.recorder import Batch, Recorder
 
 
 class RotationsFailed(ByokError):
@@ -45,13 +46,13 @@ def apply_jobs(
     pacer: QuotaPacer,
     stream: TextIO,
 ) -> list[KeyOutcome]:
-    def persist(current: EnvironmentState, rotation: KeyRotation, result: RotationResult) -> None:
-        hit(f"{rotation.key}:record")
+    def persist(current: EnvironmentState, batch: Batch) -> None:
         write_atomically(tfvars, render_tfvars(current))
-        journal.steps(result.outcome.key_arn, rotation.generation)(
-            "record", {"material_id": result.outcome.material_id, "detail": f"recorded in {tfvars.name}"}
-        )
-        hit(f"{rotation.key}:recorded")
+        for rotation, result in batch:
+            journal.steps(result.outcome.key_arn, rotation.generation)(
+                "record", {"material_id": result.outcome.material_id, "detail": f"recorded in {tfvars.name}"}
+            )
+            hit(f"{rotation.key}:recorded")
 
     def failed(outcome: KeyOutcome) -> None:
         journal.key_failed(outcome.job.key, outcome.error or "")

@@ -46,7 +46,7 @@ class KmsScopes:
         self.pacer = pacer
         self.role_name = role_name
         self._session = session or boto3.session.Session()
-        self._sessions: dict[str, boto3.session.Session] = {}
+        self._credentials: dict[str, dict[str, str]] = {}
         self._clients: dict[Scope, KmsClient] = {}
         self._own_account: str | None = None
         self._lock = threading.Lock()
@@ -56,16 +56,23 @@ class KmsScopes:
             if scope not in self._clients:
                 settings = AwsSettings(endpoint_url=self.settings.endpoint_url, region=scope.region)
                 self._clients[scope] = KmsClient(
-                    settings, self._session_for(scope.account), self.pacer.for_scope(scope.account, scope.region)
+                    settings,
+                    self._session,
+                    self.pacer.for_scope(scope.account, scope.region),
+                    self._credentials_for(scope.account),
                 )
             return self._clients[scope]
 
-    def _session_for(self, account: str) -> boto3.session.Session:
+    def _credentials_for(self, account: str) -> dict[str, str]:
+        """No credentials of its own for the caller's account; assumed-role ones for every other account.
+
+        Clients of every account come from the one session, so KMS's service model is loaded once.
+        """
         if not account or account == self._own():
-            return self._session
-        if account not in self._sessions:
-            self._sessions[account] = self._assumed(account)
-        return self._sessions[account]
+            return {}
+        if account not in self._credentials:
+            self._credentials[account] = self._assumed(account)
+        return self._credentials[account]
 
     def _own(self) -> str:
         if self._own_account is None:
@@ -76,7 +83,7 @@ class KmsScopes:
                 raise KmsError(f"cannot tell which account these credentials belong to: {exc}") from None
         return self._own_account
 
-    def _assumed(self, account: str) -> boto3.session.Session:
+    def _assumed(self, account: str) -> dict[str, str]:
         if not self.role_name:
             raise ConfigError(
                 f"key in account {account} but these credentials are for account {self._own()}",
@@ -87,11 +94,11 @@ class KmsScopes:
             credentials = self._sts().assume_role(RoleArn=role, RoleSessionName="byok-rotate")["Credentials"]
         except (BotoCoreError, ClientError) as exc:
             raise ConfigError(f"cannot assume {role}: {exc}", "check the role's trust policy and name") from None
-        return boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+        return {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
 
     def _sts(self):
         return self._session.client("sts", region_name=self.settings.region, endpoint_url=self.settings.endpoint_url)
