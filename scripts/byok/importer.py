@@ -30,6 +30,9 @@ from byok.rotation.budget import require_budget, rotations_used
 
 _DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+) kcv:(?P<kcv>[0-9a-f]+)$")
 
+# A new material waits in one of these until RotateKeyOnDemand; a multi-Region primary's waits for its replicas first.
+PENDING = frozenset({KeyMaterialState.PENDING_ROTATION, KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION})
+
 Progress = Callable[[str], None]
 Done = Callable[[str, dict[str, object]], None]  # (step, facts): what the audit journal records
 
@@ -95,15 +98,15 @@ class MaterialImporter:
             label = self._next_label(key, imported)
         in_kms = imported.get(label)
         hsm_object = self.hsm.find_material(label)
-        pending = next((m for m in materials if m.state == KeyMaterialState.PENDING_ROTATION), None)
+        pending = next((m for m in materials if m.state in PENDING), None)
         if in_kms is None and pending is not None:
             raise KeyWrongState(
-                f"{key.arn} already has material {pending.material_id} waiting in PENDING_ROTATION "
+                f"{key.arn} already has material {pending.material_id} waiting in {pending.state.value} "
                 f"that byok did not import as {label}",
                 "rotate or delete that material first (KMS allows one pending material)",
             )
         will_rotate = rotate and (
-            (in_kms is not None and in_kms.state == KeyMaterialState.PENDING_ROTATION)
+            (in_kms is not None and in_kms.state in PENDING)
             or (in_kms is None and key.state != KeyState.PENDING_IMPORT)
         )
         if will_rotate:

@@ -172,7 +172,13 @@ def apply_cmd(
         def runner(scope: Scope, journal: RunJournal | None = None) -> RotationRunner:
             kms = scopes.client(scope)
             importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec)
-            return RotationRunner(importer, kms, CanaryStore(policy.state_dir), journal)
+            return RotationRunner(
+                importer,
+                kms,
+                CanaryStore(policy.state_dir),
+                journal,
+                replica_client=lambda region: scopes.client(Scope(scope.account, region)),
+            )
 
         wrapping = f"wrapping: {choice.algorithm.value} ({choice.reason})"
         if dry_run:

@@ -42,6 +42,12 @@ class KeyJob:
     key: str
     scope: Scope
     rotations: tuple[KeyRotation, ...]
+    replica_regions: tuple[str, ...] = ()  # a multi-Region key also imports in these (same account)
+
+    def imports_by_scope(self) -> dict[Scope, int]:
+        """GetParametersForImport calls the job needs in each account-region (an upper bound when resuming)."""
+        scopes = [self.scope, *(Scope(self.scope.account, region) for region in self.replica_regions)]
+        return dict.fromkeys(scopes, len(self.rotations))
 
 
 @dataclass

@@ -19,11 +19,6 @@ from byok.rotation.concurrent import KeyJob, KeyOutcome, Scope
 GET_PARAMETERS = "GetParametersForImport"
 
 
-def imports_of(job: KeyJob) -> int:
-    """GetParametersForImport calls a job still needs: one per rotation (an upper bound when resuming)."""
-    return len(job.rotations)
-
-
 class ApplyProgress:
     def __init__(
         self,
@@ -42,7 +37,7 @@ class ApplyProgress:
         self.clock = clock
         self._remaining: Counter[Scope] = Counter()
         for job in jobs:
-            self._remaining[job.scope] += imports_of(job)
+            self._remaining.update(job.imports_by_scope())
         self.done = 0
         self.failed = 0
         self._last_shown = -float("inf")
@@ -53,7 +48,7 @@ class ApplyProgress:
 
     def finished(self, outcome: KeyOutcome) -> None:
         with self._lock:
-            self._remaining[outcome.job.scope] -= imports_of(outcome.job)
+            self._remaining.subtract(outcome.job.imports_by_scope())
             self.done += 1
             self.failed += outcome.failed
             if self.clock() - self._last_shown >= self.log_every or self.done == self.total:

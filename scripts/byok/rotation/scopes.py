@@ -31,7 +31,10 @@ def jobs_for(state: EnvironmentState, rotations: Sequence[KeyRotation], default_
     by_key: dict[str, list[KeyRotation]] = {}
     for rotation in rotations:
         by_key.setdefault(rotation.key, []).append(rotation)
-    return [KeyJob(name, scope_of(state.key(name), default_region), tuple(steps)) for name, steps in by_key.items()]
+    return [
+        KeyJob(name, scope_of(state.key(name), default_region), tuple(steps), state.key(name).replica_regions)
+        for name, steps in by_key.items()
+    ]
 
 
 class KmsScopes:
