@@ -33,8 +33,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--materials", type=int, default=200)
+    parser.add_argument("--rotate-keys", type=int, default=400)
     # "custodian" is a row of the live drift table: it runs against the server and estate that "drift" seeds.
-    benches = ["materials", "demo", "drift", "custodian", "drift-code", "drift-org", "keys-100k"]
+    benches = ["materials", "demo", "drift", "custodian", "drift-code", "drift-org", "keys-100k", "rotate"]
     parser.add_argument("--only", choices=benches, action="append")
     args = parser.parse_args()
     chosen = args.only or benches
@@ -58,6 +59,10 @@ def main() -> int:
         from bench import keys_scale
 
         print(keys_scale.run(args.out))
+    if "rotate" in chosen:
+        from bench import rotate
+
+        print(rotate.run(args.out, args.rotate_keys))
     return 0
 
 

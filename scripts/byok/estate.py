@@ -18,6 +18,8 @@ from byok.model import Strategy
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MATERIAL_ID = re.compile(r"^([a-f0-9]{64})?$")
 CHECK_VALUE = re.compile(r"^([a-f0-9]{6})?$")
+ACCOUNT = re.compile(r"^([0-9]{12})?$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 
 
 class GenerationState(enum.StrEnum):
@@ -34,6 +36,7 @@ class Generation:
     created: date
     material_id: str = ""
     check_value: str = ""
+    strategy: Strategy | None = None  # set when this generation leaves the key's strategy (budget spent)
 
     def __post_init__(self) -> None:
         if self.number < 1:
@@ -52,11 +55,25 @@ class ManagedKey:
     max_age_days: int
     description: str
     generations: tuple[Generation, ...]
+    account: str = ""  # empty: the account of the credentials byok runs with
+    region: str = ""  # empty: the region byok runs in (--region / AWS_REGION)
+    replica_regions: tuple[str, ...] = ()  # a multi-Region key: the same material in each of these too
 
     def __post_init__(self) -> None:
         for what, value in (("key name", self.name), ("alias", self.alias)):
             if not NAME.match(value):
                 raise ConfigError(f"{what} {value!r} must be lower-case letters, digits and dashes")
+        if not ACCOUNT.match(self.account):
+            raise ConfigError(f"account {self.account!r} of key {self.name} must be 12 digits")
+        for region in filter(None, (self.region, *self.replica_regions)):
+            if not REGION.match(region):
+                raise ConfigError(f"region {region!r} of key {self.name} is not an AWS region name like eu-west-1")
+        if len(set(self.replica_regions)) != len(self.replica_regions) or self.region in self.replica_regions:
+            raise ConfigError(
+                f"replica_regions of key {self.name} must differ from each other and from the key's own region"
+            )
+        if self.replica_regions and not self.region:
+            raise ConfigError(f"multi-Region key {self.name} must name its primary region (region = ...)")
         if any(ord(char) < 32 or ord(char) == 127 for char in self.description):
             raise ConfigError(f"description of key {self.name} must not contain control characters")
         if not 1 <= self.max_age_days <= 3650:
@@ -79,6 +96,9 @@ class ManagedKey:
     @property
     def latest(self) -> Generation | None:
         return self.generations[-1] if self.generations else None
+
+    def strategy_of(self, generation: Generation) -> Strategy:
+        return generation.strategy or self.strategy
 
     def with_generation(self, generation: Generation) -> ManagedKey:
         """Replace or append one generation, keeping the order stable."""

@@ -31,8 +31,12 @@ from byok.model import (
     WrappingKeySpec,
 )
 from byok.pending_imports import PendingImports
+from byok.rotation.budget import require_budget, rotations_used
 
 _DESCRIPTION = re.compile(r"^byok label:(?P<label>\S+)( kcv:(?P<kcv>[0-9a-f]+))?$")
+
+# A new material waits in one of these until RotateKeyOnDemand; a multi-Region primary's waits for its replicas first.
+PENDING = frozenset({KeyMaterialState.PENDING_ROTATION, KeyMaterialState.PENDING_MULTI_REGION_IMPORT_AND_ROTATION})
 
 Progress = Callable[[str], None]
 Done = Callable[[str, dict[str, object]], None]  # (step, facts): what the audit journal records
@@ -109,17 +113,19 @@ class MaterialImporter:
         hsm_object = self.hsm.find_material(label)
         if hsm_object is not None:
             require_unclaimed(hsm_object, key, self.claims)
-        pending = next((m for m in materials if m.state == KeyMaterialState.PENDING_ROTATION), None)
+        pending = next((m for m in materials if m.state in PENDING), None)
         if in_kms is None and pending is not None:
             raise KeyWrongState(
-                f"{key.arn} already has material {pending.material_id} waiting in PENDING_ROTATION "
+                f"{key.arn} already has material {pending.material_id} waiting in {pending.state.value} "
                 f"that byok did not import as {label}",
                 "rotate or delete that material first (KMS allows one pending material)",
             )
         will_rotate = rotate and (
-            (in_kms is not None and in_kms.state == KeyMaterialState.PENDING_ROTATION)
+            (in_kms is not None and in_kms.state in PENDING)
             or (in_kms is None and key.state != KeyState.PENDING_IMPORT)
         )
+        if will_rotate:
+            require_budget(key.arn, rotations_used(materials))  # before the HSM or KMS changes anything
         steps = []
         if hsm_object is None and in_kms is None:
             steps.append("generate")

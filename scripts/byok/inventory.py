@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterial, KmsKey
+from byok.rotation.budget import remaining, rotations_used
 
 IN_FLIGHT = 4
 Progress = Callable[[str, int], None]  # (region, keys described so far in it)
@@ -36,6 +37,11 @@ class InventoryEntry:
     def age_days(self) -> int | None:
         created = self.key.creation_date
         return (datetime.now(UTC) - created).days if created else None
+
+    @property
+    def rotations_left(self) -> int | None:
+        """On-demand rotations the key has left of KMS's 25 (imported keys only)."""
+        return remaining(rotations_used(self.materials)) if self.key.origin == "EXTERNAL" else None
 
     @property
     def earliest_expiry(self) -> datetime | None:

@@ -6,11 +6,14 @@ This is policy, reviewed like code; the rotation state itself lives in the rende
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from byok.errors import ConfigError
+from byok.kms.pacing import DEFAULT_HEADROOM
+from byok.kms.quotas import REQUEST_QUOTAS
 from byok.material_policy import MaterialPolicy, material_policy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -59,12 +62,35 @@ class EnvironmentPolicy:
 
 
 @dataclass(frozen=True)
+class RotationSettings:
+    """How ``rotate apply`` spreads its work, and when a proposal warns about the rotation budget."""
+
+    workers_per_region: int = 4  # keys in flight per account-region: enough to keep its quotas busy
+    hsm_sessions: int = 2  # PyKCS11 holds the GIL in every call, so more sessions add no speed here
+    budget_warning: int = 5  # warn when a proposal leaves a key fewer on-demand rotations than this
+    role_name: str | None = None  # assumed in accounts other than the caller's
+    quota_headroom: float = DEFAULT_HEADROOM  # pace this far below each quota: network jitter (see kms.pacing)
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("workers_per_region", 1, 64), ("hsm_sessions", 1, 64), ("budget_warning", 0, 25)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"rotation.{name} must be a whole number from {low} to {high}")
+        headroom = self.quota_headroom
+        if isinstance(headroom, bool) or not isinstance(headroom, int | float) or not 0 <= headroom <= 0.5:
+            raise ValueError("rotation.quota_headroom must be a fraction from 0 to 0.5 (0.05 paces at 95% of a quota)")
+
+
+@dataclass(frozen=True)
 class EstatePolicy:
     environments: tuple[EnvironmentPolicy, ...]
     terraform_dir: Path = Path("terraform")
     expiry_horizon_days: int = 30
     state_dir: Path = Path(".byok")
     material: MaterialPolicy = field(default_factory=MaterialPolicy)
+    rotation: RotationSettings = field(default_factory=RotationSettings)
+    quotas: Mapping[str, float] = field(default_factory=dict)  # raised KMS request quotas, every account
+    account_quotas: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # per account
 
     def environment(self, name: str) -> EnvironmentPolicy:
         for env in self.environments:
@@ -78,6 +104,10 @@ class EstatePolicy:
         names = [e.name for e in self.environments]
         index = names.index(self.environment(name).name)
         return self.environments[index - 1] if index else None
+
+    def quotas_of(self, account: str) -> Mapping[str, float]:
+        """Raised quotas (by quota or operation name) for an account; empty means the documented rates."""
+        return self.account_quotas.get(account, self.quotas)
 
     def tfvars_path(self, name: str) -> Path:
         return self.terraform_dir / self.environment(name).name / "byok.auto.tfvars"
@@ -119,7 +149,55 @@ def _policy(document: dict, base: Path) -> EstatePolicy:
         expiry_horizon_days=horizon,
         state_dir=base / _string(estate.get("state_dir", ".byok"), "estate.state_dir"),
         material=material_policy(document.get("material", {})),
+        rotation=_rotation(_table(document.get("rotation", {}), "rotation")),
+        **_quotas(_table(document.get("quotas", {}), "quotas")),
     )
+
+
+def _rotation(body: dict) -> RotationSettings:
+    known = {"workers_per_region", "hsm_sessions", "budget_warning", "role_name", "quota_headroom"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ValueError(f"rotation has unknown field(s) {unknown}; known: {', '.join(sorted(known))}")
+    role = body.get("role_name")
+    return RotationSettings(
+        workers_per_region=body.get("workers_per_region", 4),
+        hsm_sessions=body.get("hsm_sessions", 2),
+        budget_warning=body.get("budget_warning", 5),
+        role_name=None if role is None else _string(role, "rotation.role_name"),
+        quota_headroom=body.get("quota_headroom", DEFAULT_HEADROOM),
+    )
+
+
+def _quotas(body: dict) -> dict[str, object]:
+    """``[quotas]`` rates for every account, ``[quotas.accounts.<id>]`` for accounts with their own."""
+    accounts = _table(body.get("accounts", {}), "quotas.accounts")
+    common = _rates({name: rate for name, rate in body.items() if name != "accounts"}, "quotas")
+    return {
+        "quotas": common,
+        "account_quotas": {
+            str(account): {
+                **common,
+                **_rates(_table(rates, f"quotas.accounts.{account}"), f"quotas.accounts.{account}"),
+            }
+            for account, rates in accounts.items()
+        },
+    }
+
+
+_QUOTA_NAMES = frozenset(name for quota in REQUEST_QUOTAS for name in (quota.name, *quota.operations))
+
+
+def _rates(body: dict, field: str) -> dict[str, float]:
+    unknown = sorted(set(body) - _QUOTA_NAMES)
+    if unknown:
+        raise ValueError(
+            f"{field} names unknown KMS quota(s) {unknown}; use operation names like GetParametersForImport"
+        )
+    for name, rate in body.items():
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1_000_000:
+            raise ValueError(f"{field}.{name} = {rate!r} is not a rate: give requests per second, above 0")
+    return {name: float(rate) for name, rate in body.items()}
 
 
 def _environment(name: str, body: object) -> EnvironmentPolicy:

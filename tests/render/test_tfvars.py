@@ -124,3 +124,54 @@ def test_rendered_tfvars_are_terraform_fmt_clean(tmp_path):
     assert EmbeddedTerraform(tmp_path / "plugins").unformatted([path]) == []
     path.write_text(render_tfvars(EnvironmentState("dev", (empty,), ())))
     assert EmbeddedTerraform(tmp_path / "plugins").unformatted([path]) == []
+
+
+PLACED = EnvironmentState(
+    "dev",
+    (
+        ManagedKey(
+            "global",
+            "dev-global",
+            Strategy.IN_PLACE,
+            365,
+            "",
+            (
+                generation(1, GenerationState.RETIRING),
+                Generation(2, GenerationState.PENDING, date(2026, 12, 1), strategy=Strategy.ALIAS_SWAP),
+            ),
+            account="111122223333",
+            region="eu-west-1",
+            replica_regions=("us-east-1", "ap-southeast-2"),
+        ),
+        ManagedKey("local", "dev-local", Strategy.IN_PLACE, 30, "", (generation(1),), region="eu-central-1"),
+    ),
+)
+
+
+def test_account_region_replicas_and_a_generation_strategy_round_trip_and_are_fmt_clean(tmp_path):
+    from byok.terraform.engine import EmbeddedTerraform
+
+    text = render_tfvars(PLACED)
+    assert parse_tfvars(text) == PLACED
+    assert 'replica_regions = ["us-east-1", "ap-southeast-2"]' in text
+    assert 'strategy = "alias-swap" }' in text
+    assert "account" not in render_tfvars(STATE) and "region" not in render_tfvars(STATE)  # absent when unset
+    path = tmp_path / "byok.auto.tfvars"
+    path.write_text(text)
+    assert EmbeddedTerraform(tmp_path / "plugins").unformatted([path]) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"account": "12345"}, "account '12345' of key global must be 12 digits"),
+        ({"region": "Europe"}, "region 'Europe' of key global is not an AWS region name"),
+        ({"replica_regions": ("eu-west-1",)}, "must differ from each other and from the key's own region"),
+        ({"region": ""}, "multi-Region key global must name its primary region"),
+    ],
+)
+def test_bad_placement_is_refused_with_the_key_named(change, message):
+    from dataclasses import replace
+
+    with pytest.raises(ConfigError, match=message):
+        replace(PLACED.keys[0], **change)

@@ -68,3 +68,41 @@ def test_pr_description_lists_keys_strategy_checks_and_rollback():
     assert "| rds | `alias/dev-rds` | alias-swap | 1 -> 2 |" in text
     assert "new `aws_kms_external_key` for generation 2" in text
     assert "Checkov" in text and "### Rollback" in text
+
+
+def test_a_key_whose_rotation_budget_is_spent_is_proposed_as_an_alias_swap_to_a_new_key():
+    state = env("dev", key("spent", date(2020, 1, 1)), key("fine", date(2020, 1, 1)))
+    proposal = propose(state, TODAY, 30, rotations_used={"spent": 25, "fine": 3})
+    due = {d.key.name: d for d in proposal.due}
+    assert due["spent"].strategy == Strategy.ALIAS_SWAP and due["spent"].budget_left == 25  # the new key's
+    assert "rotation budget spent (25 of 25): alias swap to a new key" in due["spent"].reason
+    assert due["fine"].strategy == Strategy.IN_PLACE and due["fine"].budget_left == 21
+    spent = proposal.after.key("spent")
+    assert spent.strategy == Strategy.IN_PLACE  # the key keeps its strategy; only this generation is a new key
+    assert spent.pending.strategy == Strategy.ALIAS_SWAP and spent.strategy_of(spent.pending) == Strategy.ALIAS_SWAP
+    assert proposal.after.key("fine").pending.strategy is None
+    text = render_pr_description(proposal, TODAY)
+    assert "| spent | `alias/dev-spent` | alias-swap | 1 -> 2 | 25 of 25 |" in text
+    assert "| fine | `alias/dev-fine` | in-place | 1 -> 2 | 21 of 25 |" in text
+    assert "new `aws_kms_external_key` for generation 2 with alias `alias/dev-spent-g2`" in text
+
+
+def test_a_proposal_warns_when_it_leaves_a_key_fewer_rotations_than_configured():
+    state = env("dev", key("low", date(2020, 1, 1)), key("fine", date(2020, 1, 1)))
+    proposal = propose(state, TODAY, 30, rotations_used={"low": 21, "fine": 10}, budget_warning=5)
+    assert proposal.warnings == (
+        "low has 3 of 25 on-demand rotations left after this one; "
+        "when none are left byok proposes an alias swap to a new key",
+    )
+    assert "**Rotation budget**" in render_pr_description(proposal, TODAY)
+    assert propose(state, TODAY, 30, rotations_used={"low": 21}, budget_warning=3).warnings == ()
+
+
+def test_a_first_material_spends_no_rotation_and_alias_swap_keys_have_no_budget():
+    first = ManagedKey("new", "dev-new", Strategy.IN_PLACE, 365, "", (Generation(1, GenerationState.ACTIVE, TODAY),))
+    swap = key("swap", date(2020, 1, 1), strategy=Strategy.ALIAS_SWAP)
+    proposal = propose(env("dev", first, swap), TODAY, 30, force_keys=("new",), rotations_used={"new": 25})
+    assert {d.key.name: (d.strategy, d.budget_left) for d in proposal.due} == {
+        "new": (Strategy.IN_PLACE, None),
+        "swap": (Strategy.ALIAS_SWAP, None),
+    }

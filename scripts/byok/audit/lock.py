@@ -72,14 +72,35 @@ class Held:
 def lock_key(state_dir: Path, environment: str, key: str, run_id: str, wait: float = 0.0) -> Iterator[Held]:
     """Hold one key of an environment; other keys of the same environment stay free."""
     deadline = time.monotonic() + wait
-    locks = state_dir / "locks"
     scope = f"key {environment}/{key}"
     with ExitStack() as stack:
         whole = stack.enter_context(
-            _flock(locks / f"{_name(environment)}.lock", f"environment {environment}", run_id, deadline, shared=True)
+            _flock(
+                state_dir / "locks" / f"{_name(environment)}.lock",
+                f"environment {environment}",
+                run_id,
+                deadline,
+                shared=True,
+            )
         )
-        found = stack.enter_context(_flock(locks / environment / f"{_name(key)}.lock", scope, run_id, deadline))
+        found = stack.enter_context(_flock(_key_path(state_dir, environment, key), scope, run_id, deadline))
         yield Held(scope, whole + found)
+
+
+@contextmanager
+def lock_key_of_held_environment(state_dir: Path, environment: str, key: str, run_id: str) -> Iterator[Held]:
+    """One key, for a run that already holds its environment whole and works on several keys at once.
+
+    Its own environment lock already excludes every other run, so this cannot wait on anyone; what it
+    adds is the holder record per key: a run that crashes leaves the keys it was in the middle of named.
+    """
+    scope = f"key {environment}/{key}"
+    with _flock(_key_path(state_dir, environment, key), scope, run_id, time.monotonic()) as found:
+        yield Held(scope, found)
+
+
+def _key_path(state_dir: Path, environment: str, key: str) -> Path:
+    return state_dir / "locks" / _name(environment) / f"{_name(key)}.lock"
 
 
 @contextmanager

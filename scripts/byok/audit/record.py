@@ -34,6 +34,7 @@ EVENTS = frozenset(
         "rotated",
         "cut-over",
         "verified",
+        "key-failed",
         "rolled-back",
         "tfvars-updated",
         "material-renewed",

@@ -70,5 +70,21 @@ def open_hsm(settings: HsmSettings, trusted_wrapping: TrustedWrapping = TrustedW
         hsm.close()
 
 
+@contextmanager
+def open_hsm_pool(
+    settings: HsmSettings, sessions: int, trusted_wrapping: TrustedWrapping = TrustedWrapping.OFF
+) -> Iterator[HsmBackend]:
+    """Several sessions on the token for concurrent rotations (``[rotation] hsm_sessions``)."""
+    from byok.hsm.pkcs11 import Pkcs11Hsm
+    from byok.hsm.pool import HsmPool
+
+    pin = read_pin()
+    pool = HsmPool.open(sessions, lambda: Pkcs11Hsm.open(settings, pin, trusted_wrapping=trusted_wrapping))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def emit(listing: Listing, output_format: str) -> None:
     click.echo(FORMATS[output_format](listing), nl=False)

@@ -15,23 +15,29 @@ from byok.cli.options import (
     aws_options,
     emit,
     hsm_options,
-    open_hsm,
+    open_hsm_pool,
     output_option,
 )
+from byok.config import AwsSettings
 from byok.errors import ByokError, RotationBlocked
 from byok.estate import EnvironmentState
-from byok.failpoints import hit
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
+from byok.kms.pacing import QuotaPacer
+from byok.material_policy import run_note
 from byok.output import Listing
 from byok.pending_imports import PendingImports
-from byok.policy import load_policy
+from byok.policy import EstatePolicy, load_policy
 from byok.render import read_tfvars, render_tfvars
 from byok.render.pr import render_pr_description
 from byok.rotation.apply import RotationRunner, pending_rotations
+from byok.rotation.budget import budget_column, count_used
 from byok.rotation.canaries import CanaryStore, write_atomically
+from byok.rotation.concurrent import KeyOutcome, Scope
+from byok.rotation.environment_run import apply_jobs, raise_if_failed
 from byok.rotation.journaling import RunJournal
 from byok.rotation.planner import EnvironmentBlocked, next_due, propose
+from byok.rotation.scopes import KmsScopes, jobs_for, scope_of
 from byok.rotation.verify import rolled_back, verify_environment
 
 
@@ -70,8 +76,12 @@ def rotate() -> None:
 @click.option("--key", "force_keys", multiple=True, help="Rotate this key now, whatever its age (repeatable).")
 @click.option("--pr-description", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the PR text.")
 @click.option("--dry-run", is_flag=True, help="Show the tfvars diff only; write nothing.")
-def propose_cmd(environment, config_path, force_keys, pr_description, dry_run) -> None:
-    """Decide which keys are due, render the new tfvars and the pull-request description."""
+@aws_options
+def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, aws) -> None:
+    """Decide which keys are due, render the new tfvars and the pull-request description.
+
+    The rotation budget of each in-place key (25 on-demand rotations in a key's life) is read from KMS.
+    """
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
     state = read_tfvars(tfvars)
@@ -79,9 +89,19 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run) -
     previous = read_tfvars(policy.tfvars_path(previous_env.name)) if previous_env else None
     today = _now().date()
     try:
-        proposal = propose(state, today, policy.expiry_horizon_days, previous, tuple(force_keys))
+        proposal = propose(
+            state,
+            today,
+            policy.expiry_horizon_days,
+            previous,
+            tuple(force_keys),
+            rotations_used=_rotations_used(policy, aws, state),
+            budget_warning=policy.rotation.budget_warning,
+        )
     except EnvironmentBlocked as blocked:
         raise RotationBlocked(str(blocked)) from None
+    for warning in proposal.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not proposal.changes:
         click.echo(f"nothing due in {environment}" + _in_flight(proposal.in_flight))
         return
@@ -104,30 +124,9 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run) -
     click.echo(f"proposed {names}; wrote {tfvars} and {description}")
 
 
-def _apply_all(runner: RotationRunner, state: EnvironmentState, rotations, tfvars: Path, journal: RunJournal):
-    rows = []
-    with click.progressbar(
-        rotations, label="rotating", file=sys.stderr, item_show_func=lambda r: r.key if r else ""
-    ) as bar:
-        for rotation in bar:
-            state, result = runner.rotate(state, rotation)
-            hit(f"{rotation.key}:record")
-            write_atomically(tfvars, render_tfvars(state))  # record each key as soon as it is done
-            journal.steps(result.outcome.key_arn, rotation.generation)(
-                "record", {"material_id": result.outcome.material_id, "detail": f"recorded in {tfvars.name}"}
-            )
-            hit(f"{rotation.key}:recorded")
-            rows.append(
-                {
-                    "key": rotation.key,
-                    "strategy": rotation.strategy.value,
-                    "generation": rotation.generation,
-                    "material id": result.outcome.material_id,
-                    "check value": result.outcome.check_value,
-                    "canaries": f"{result.canaries_checked} ok",
-                }
-            )
-    return rows
+def _rotations_used(policy: EstatePolicy, aws: AwsSettings, state: EnvironmentState) -> dict[str, int]:
+    scopes = KmsScopes(aws, QuotaPacer(policy.quotas_of, policy.rotation.quota_headroom), policy.rotation.role_name)
+    return count_used(state, lambda key: scopes.client(scope_of(key, aws.region)))
 
 
 def _in_flight(names: tuple[str, ...]) -> str:
@@ -167,47 +166,103 @@ def apply_cmd(
     if not pending_rotations(read_tfvars(tfvars)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
-    kms = KmsClient(aws, minimum_algorithm=policy.material.minimum_wrapping_algorithm)
-    with open_hsm(hsm_settings, policy.material.trusted_wrapping) as token:
+    pacer = QuotaPacer(policy.quotas_of, policy.rotation.quota_headroom)
+    scopes = KmsScopes(
+        aws, pacer, policy.rotation.role_name, minimum_algorithm=policy.material.minimum_wrapping_algorithm
+    )
+    with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions, policy.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
-        kms.require_offered(choice.algorithm)
-        importer = MaterialImporter(
-            token, kms, choice, hsm_settings.wrapping_key_spec, pending=PendingImports(policy.state_dir)
-        )
+        pending_imports = PendingImports(policy.state_dir)
+
+        def runner(scope: Scope, journal: RunJournal | None = None) -> RotationRunner:
+            kms = scopes.client(scope)
+            kms.require_offered(choice.algorithm)  # every region of the run, before any HSM or KMS work
+            importer = MaterialImporter(token, kms, choice, hsm_settings.wrapping_key_spec, pending=pending_imports)
+            return RotationRunner(
+                importer,
+                kms,
+                CanaryStore(policy.state_dir),
+                journal,
+                replica_client=lambda region: scopes.client(Scope(scope.account, region)),
+            )
+
+        wrapping = f"wrapping: {choice.algorithm.value} ({choice.reason})"
         if dry_run:
-            runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir))
+            state = read_tfvars(tfvars)
             rows = [
                 {
                     "key": rotation.key,
+                    "where": job.scope.describe(),
                     "generation": rotation.generation,
                     "target": rotation.target,
-                    "steps": ", ".join([*runner.plan(rotation).steps, "verify", "record"]),
+                    "steps": ", ".join([*runner(job.scope).plan(rotation).steps, "verify", "record"]),
                 }
-                for rotation in pending_rotations(read_tfvars(tfvars))
+                for job in jobs_for(state, pending_rotations(state), aws.region)
+                for rotation in job.rotations
             ]
-            notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})"]
-            emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, notes), output_format)
+            emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, [wrapping]), output_format)
             return
-        journal = RunJournal(Journal.open(journal_path(policy.state_dir)), "rotate apply", environment)
+        journal = RunJournal(
+            Journal.open(journal_path(policy.state_dir)), run_note("rotate apply", policy.material), environment
+        )
         with lock_environment(policy.state_dir, environment, journal.journal.run_id, wait) as held, journal.run():
             for holder in held.recovered:
                 journal.journal.append("lock-recovered", environment=environment, detail=holder.describe()[:400])
             state = read_tfvars(tfvars)  # again, under the lock: another run may have finished meanwhile
-            runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir), journal)
-            rows = _apply_all(runner, state, pending_rotations(state), tfvars, journal)
-    if not rows:
-        click.echo(f"nothing to apply in {environment}: another run finished it")
-        return
-    click.echo(f"journal head: {journal.journal.head().hash}", err=True)
-    emit(
-        Listing(
-            f"rotate apply {environment}",
-            list(rows[0]),
-            rows,
-            [f"wrapping: {choice.algorithm.value} ({choice.reason})", f"recorded in {tfvars}"],
-        ),
-        output_format,
-    )
+            jobs = jobs_for(state, pending_rotations(state), aws.region)
+            if not jobs:
+                click.echo(f"nothing to apply in {environment}: another run finished it")
+                return
+            outcomes = apply_jobs(
+                jobs,
+                state,
+                {job.scope: runner(job.scope, journal) for job in jobs},
+                tfvars=tfvars,
+                journal=journal,
+                state_dir=policy.state_dir,
+                workers_per_scope=policy.rotation.workers_per_region,
+                pacer=pacer,
+                stream=sys.stderr,
+            )
+            rows = [row for outcome in outcomes for row in _outcome_rows(outcome)]
+            click.echo(f"journal head: {journal.journal.head().hash}", err=True)
+            emit(
+                Listing(f"rotate apply {environment}", list(rows[0]), rows, [wrapping, f"recorded in {tfvars}"]),
+                output_format,
+            )
+            raise_if_failed(outcomes, environment)
+
+
+def _outcome_rows(outcome: KeyOutcome) -> list[dict[str, object]]:
+    """One row per rotation done; a failed key adds one row with its error."""
+    rows = [
+        {
+            "key": outcome.job.key,
+            "where": outcome.job.scope.describe(),
+            "strategy": result.rotation.strategy.value,
+            "generation": result.rotation.generation,
+            "result": "ok",
+            "material id": result.outcome.material_id,
+            "check value": result.outcome.check_value,
+            "canaries": f"{result.canaries_checked} ok",
+        }
+        for result in outcome.results
+    ]
+    if outcome.failed:
+        failed_at = outcome.job.rotations[len(outcome.results)]
+        rows.append(
+            {
+                "key": outcome.job.key,
+                "where": outcome.job.scope.describe(),
+                "strategy": failed_at.strategy.value,
+                "generation": failed_at.generation,
+                "result": f"FAILED: {outcome.error}",
+                "material id": None,
+                "check value": None,
+                "canaries": None,
+            }
+        )
+    return rows
 
 
 @rotate.command("verify")
@@ -255,23 +310,21 @@ def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
 @rotate.command("status")
 @click.option("--env", "environment", help="One environment (default: all, in rotation order).")
 @config_option
+@aws_options
 @output_option
-def status_cmd(environment, config_path, output_format) -> None:
-    """Where each key is in its rotation, from the tfvars in this checkout."""
+def status_cmd(environment, config_path, aws, output_format) -> None:
+    """Where each key is in its rotation, from the tfvars in this checkout; rotations left from KMS."""
     policy = load_policy(config_path)
     names = [environment] if environment else [e.name for e in policy.environments]
     rows = []
     for name in names:
-        rows.extend(_status_rows(read_tfvars(policy.tfvars_path(name)), _now().date()))
-    emit(
-        Listing(
-            "rotation status", ["env", "key", "strategy", "active", "pending", "retiring", "next due", "phase"], rows
-        ),
-        output_format,
-    )
+        state = read_tfvars(policy.tfvars_path(name))
+        rows.extend(_status_rows(state, _now().date(), _rotations_used(policy, aws, state)))
+    columns = ["env", "key", "strategy", "active", "pending", "retiring", "next due", "rotations left", "phase"]
+    emit(Listing("rotation status", columns, rows), output_format)
 
 
-def _status_rows(state: EnvironmentState, today: date) -> list[dict[str, object]]:
+def _status_rows(state: EnvironmentState, today: date, used: dict[str, int]) -> list[dict[str, object]]:
     rows = []
     for key in state.keys:
         due = next_due(key)
@@ -293,6 +346,7 @@ def _status_rows(state: EnvironmentState, today: date) -> list[dict[str, object]
                 "pending": f"g{key.pending.number}" if key.pending else None,
                 "retiring": ", ".join(f"g{n}" for n in retiring) or None,
                 "next due": due,
+                "rotations left": budget_column(used, key.name),
                 "phase": phase,
             }
         )

@@ -7,6 +7,7 @@ plaintexts (random, non-secret test data) are the one exception, and they are no
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,6 +17,7 @@ from botocore.config import Config
 
 from byok.config import AwsSettings
 from byok.kms.errors import translate
+from byok.kms.pacing import Pace
 from byok.kms.transport import require_pinned_endpoint
 from byok.kms.wrapping_checks import check_import_parameters, require_offered
 from byok.model import (
@@ -34,10 +36,13 @@ from byok.model import (
 DEFAULT_MAX_ATTEMPTS = 8
 
 
-def retry_config() -> Config:
-    """Adaptive retries (client-side rate limiting on throttling); AWS_MAX_ATTEMPTS overrides the count."""
-    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
-    return Config(retries={"mode": "adaptive", "max_attempts": attempts}, connect_timeout=10, read_timeout=60)
+def retry_attempts() -> int:
+    return int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+
+
+def retry_config(mode: str = "adaptive") -> Config:
+    """Retries (adaptive: client-side rate limiting on throttling); AWS_MAX_ATTEMPTS overrides the count."""
+    return Config(retries={"mode": mode, "max_attempts": retry_attempts()}, connect_timeout=10, read_timeout=60)
 
 
 class KmsClient:
@@ -46,18 +51,46 @@ class KmsClient:
         settings: AwsSettings,
         session: boto3.session.Session | None = None,
         minimum_algorithm: WrappingAlgorithm | None = None,
+        pace: Pace | None = None,
+        credentials: dict[str, str] | None = None,
     ) -> None:
+        """``pace`` is called before every request with its operation name (quota pacing); ``credentials``
+        (an assumed role's) reach another account through the same session."""
         session = session or boto3.session.Session()
         self.region = settings.region
         self.minimum_algorithm = minimum_algorithm
+        self._pace = pace
         self._kms = session.client(
-            "kms", region_name=settings.region, endpoint_url=settings.endpoint_url, config=retry_config()
+            "kms",
+            region_name=settings.region,
+            endpoint_url=settings.endpoint_url,
+            config=retry_config("adaptive" if pace is None else "standard"),
+            **(credentials or {}),
         )
         # What boto3 will really use: AWS_ENDPOINT_URL_KMS or a profile's endpoint_url may have overridden ours.
         require_pinned_endpoint(self._kms.meta.endpoint_url, settings.region, settings.endpoint_url)
+        if pace is not None:
+            self._kms.meta.events.register_first("needs-retry.kms", self._retry_throttled_on_next_slot)
+
+    def _retry_throttled_on_next_slot(self, response, operation, attempts: int, **_) -> float | None:
+        """A throttled paced request waits for its quota's next slot, not for a random back-off.
+
+        Paced requests are throttled only when network jitter makes two arrive closer than they left; the
+        next slot is the earliest the retry can succeed. botocore's adaptive mode would also slow every
+        other operation of the client, so paced clients use standard retries for everything else.
+        """
+        if response is None or attempts >= retry_attempts():
+            return None
+        if response[1].get("Error", {}).get("Code") != "ThrottlingException":
+            return None
+        return max(self._pace(operation.name), 0.001)
 
     @contextmanager
     def _call(self, action: str, key: str) -> Iterator[None]:
+        if self._pace is not None:
+            delay = self._pace(action)
+            if delay > 0:
+                time.sleep(delay)
         try:
             yield
         except Exception as exc:  # noqa: BLE001 - every failure becomes one actionable line

@@ -6,6 +6,7 @@ and a mistake names the file and the field instead of failing deep inside a rota
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def read_tfvars(path: Path) -> EnvironmentState:
     return parse_tfvars(text, source=str(path))
 
 
+@functools.lru_cache(maxsize=4)
 def parse_tfvars(text: str, source: str = "<tfvars>") -> EnvironmentState:
+    """Parsed once per text: python-hcl2 takes seconds on a large environment, and the state is immutable."""
     try:
         document = hcl2.loads(text, serialization_options=_OPTIONS)
     except (LarkError, ValueError, UnicodeError) as exc:
@@ -63,6 +66,12 @@ class _Reader:
             strategy=_choice(Strategy, body.get("strategy"), f"{where}.strategy"),
             max_age_days=_integer(body.get("max_age_days"), f"{where}.max_age_days"),
             description=_text(body.get("description", ""), f"{where}.description", allow_empty=True),
+            account=_text(body.get("account", ""), f"{where}.account", allow_empty=True),
+            region=_text(body.get("region", ""), f"{where}.region", allow_empty=True),
+            replica_regions=tuple(
+                _text(region, f"{where}.replica_regions")
+                for region in _sequence(body.get("replica_regions", []), f"{where}.replica_regions")
+            ),
             generations=tuple(
                 sorted(
                     (
@@ -82,6 +91,7 @@ class _Reader:
             created=_date(body.get("created"), f"{field}.created"),
             material_id=_text(body.get("material_id", ""), f"{field}.material_id", allow_empty=True),
             check_value=_text(body.get("check_value", ""), f"{field}.check_value", allow_empty=True),
+            strategy=_choice(Strategy, body["strategy"], f"{field}.strategy") if "strategy" in body else None,
         )
 
     def binding(self, name: str, body: dict) -> Binding:
@@ -98,6 +108,12 @@ def _mapping(value: object, field: str) -> dict:
         value = value[0]  # python-hcl2 wraps some blocks in a list
     if not isinstance(value, dict):
         raise ConfigError(f"{field} must be a map, got {type(value).__name__}")
+    return value
+
+
+def _sequence(value: object, field: str) -> list:
+    if not isinstance(value, list):
+        raise ConfigError(f"{field} must be a list, got {type(value).__name__}")
     return value
 
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from byok.canary import CanaryFailed, make_canary, verify_canary
+from byok.canary import Canary, CanaryFailed, make_canary, verify_canary
 from byok.errors import KeyWrongState
-from byok.estate import EnvironmentState, GenerationState, ManagedKey
+from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.failpoints import hit
 from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter
 from byok.kms.client import KmsClient
-from byok.model import KeyState, KmsKey, Strategy
+from byok.model import HsmMaterial, KeyMaterialState, KeyState, KmsKey, Strategy
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.journaling import RunJournal
+from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, replicas_of
 
 Progress = Callable[[str, str], None]  # (key name, step)
 
@@ -46,9 +47,11 @@ class RotationResult:
     canaries_checked: int
 
 
-def import_target(key: ManagedKey, generation: int) -> str:
+def import_target(key: ManagedKey, generation: Generation) -> str:
     """In place the material goes into the key itself; in an alias swap, into the generation's own key."""
-    return f"alias/{key.alias}" if key.strategy == Strategy.IN_PLACE else f"alias/{key.alias}-g{generation}"
+    if key.strategy_of(generation) == Strategy.IN_PLACE:
+        return f"alias/{key.alias}"
+    return f"alias/{key.alias}-g{generation.number}"
 
 
 def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
@@ -60,9 +63,9 @@ def pending_rotations(state: EnvironmentState) -> list[KeyRotation]:
             rotations.append(
                 KeyRotation(
                     key=key.name,
-                    strategy=key.strategy,
+                    strategy=key.strategy_of(generation),
                     generation=generation.number,
-                    target=import_target(key, generation.number),
+                    target=import_target(key, generation),
                     label_prefix=f"byok/{state.environment}/{key.name}/g{generation.number}",
                     initial=generation is initial,
                 )
@@ -77,11 +80,15 @@ class RotationRunner:
         kms: KmsClient,
         canaries: CanaryStore,
         journal: RunJournal | None = None,
+        replica_client: ReplicaClient | None = None,
     ) -> None:
+        """``replica_client`` (region -> KMS client of the same account) serves multi-Region keys."""
         self.importer = importer
         self.kms = kms
         self.canaries = canaries
         self.journal = journal
+        self.replica_client = replica_client
+        self.replica_importer = ReplicaImporter(importer.hsm, importer.algorithm, importer.wrapping_key_spec)
 
     def rotate(
         self,
@@ -96,18 +103,49 @@ class RotationRunner:
             progress(key.name, name)
 
         target = self.kms.describe(rotation.target)
-        done = self.journal.steps(target.arn, rotation.generation) if self.journal else _not_journaled
+        done = self._done(target.arn, rotation.generation)
+        replicas = self._replicas(target, key.replica_regions)
         before = self._canaries_before(state.environment, key, rotation, step, done)
         plan = self._plan(rotation, target)
-        outcome = self.importer.execute(plan, valid_to=None, progress=step, done=done)
+        if replicas:
+            outcome = self._import_multi_region(plan, replicas, rotation.generation, step, done)
+        else:
+            outcome = self.importer.execute(plan, valid_to=None, progress=step, done=done)
         step("verify")
         try:
-            checked = self._verify(rotation, outcome, before)
+            checked = self._verify(rotation, outcome, before, replicas)
         except CanaryFailed as failed:
             done("verify", {"material_id": outcome.material_id, "result": "failed", "detail": failed.cause[:200]})
             raise
         done("verify", {"material_id": outcome.material_id, "detail": f"{checked} canaries decrypt"})
         return state.with_key(_promote(key, rotation.generation, outcome)), RotationResult(rotation, outcome, checked)
+
+    def _done(self, key_arn: str, generation: int) -> Done:
+        return self.journal.steps(key_arn, generation) if self.journal else _not_journaled
+
+    def _replicas(self, primary: KmsKey, regions: tuple[str, ...]) -> list[Replica]:
+        if not regions:
+            return []
+        if self.replica_client is None:
+            raise KeyWrongState(f"{primary.arn} has replicas but this run reaches one region only")
+        return replicas_of(primary, regions, self.replica_client)
+
+    def _import_multi_region(
+        self, plan: ImportPlan, replicas: list[Replica], generation: int, step: Callable[[str], None], done: Done
+    ) -> ImportOutcome:
+        """Primary first (NEW), then every replica still lacking it (EXISTING), then the primary rotates."""
+        outcome = self.importer.execute(replace(plan, rotate=False), valid_to=None, progress=step, done=done)
+        material = HsmMaterial(outcome.label, outcome.check_value)
+        for replica in replicas:
+            if replica.lacks(outcome.material_id):
+                replica_done = self._done(replica.key.arn, generation)
+                self.replica_importer.import_into(replica, material, outcome.material_id, step, replica_done)
+        if not plan.rotate:
+            return outcome
+        step("rotate")
+        self.kms.rotate_on_demand(plan.key.arn)
+        done("rotate", {"material_id": outcome.material_id, "check_value": outcome.check_value})
+        return replace(outcome, material_state=KeyMaterialState.CURRENT)
 
     def plan(self, rotation: KeyRotation) -> ImportPlan:
         """What importing this generation would do, decided from the real HSM and KMS state."""
@@ -137,7 +175,7 @@ class RotationRunner:
         done("canary", {"material_id": canary.material_id, "detail": f"canary under {current}"})
         return [canary]
 
-    def _verify(self, rotation: KeyRotation, outcome: ImportOutcome, before: list) -> int:
+    def _verify(self, rotation: KeyRotation, outcome: ImportOutcome, before: list, replicas: list[Replica]) -> int:
         for canary in before:
             used = verify_canary(self.kms, canary)
             if canary.material_id and used != canary.material_id:
@@ -153,7 +191,21 @@ class RotationRunner:
                 "the rotation did not take effect: check the key's materials before retrying",
             )
         verify_canary(self.kms, fresh)
-        return len(before) + 1
+        for replica in replicas:
+            _verify_replica(replica, fresh, outcome.material_id)
+        return len(before) + 1 + len(replicas)
+
+
+def _verify_replica(replica: Replica, fresh: Canary, material_id: str) -> None:
+    """The primary's fresh ciphertext decrypts in the replica's region with the same material: same bytes."""
+    used = verify_canary(replica.kms, replace(fresh, key_arn=replica.key.arn))
+    current = replica.kms.describe(replica.key.arn).current_material_id
+    if used != material_id or current != material_id:
+        raise CanaryFailed(
+            f"the replica in {replica.region} decrypts with material {used} and encrypts with {current}, "
+            f"not the primary's {material_id}",
+            "compare the replica's materials with the primary's (`byok material list`) before retrying",
+        )
 
 
 def _not_journaled(step: str, facts: dict[str, object]) -> None:

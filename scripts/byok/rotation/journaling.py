@@ -55,6 +55,10 @@ class RunJournal:
             raise
         self._append("run-finished", detail=self.command)
 
+    def key_failed(self, key: str, error: str) -> None:
+        """One key of a run failed; the run goes on with the others."""
+        self._append("key-failed", key=key, result="failed", detail=redact(error))
+
     def steps(self, key_arn: str, generation: int | None = None) -> Done:
         """A ``done`` callback that journals each completed step of one key."""
 

@@ -1,0 +1,81 @@
+"""Multi-Region keys: the primary's material, generated once in the HSM, imported into every replica.
+
+KMS never copies imported bytes between regions. A replica lists every material of its primary, but
+holds the bytes only once imported there: ``EXISTING_KEY_MATERIAL`` with the primary's KeyMaterialId,
+wrapped inside the HSM under the replica region's own wrapping key and import token. Until every
+replica holds it, the primary's new material waits in PENDING_MULTI_REGION_IMPORT_AND_ROTATION, so
+replicas are imported between the primary's import and its rotation. What each replica lacks is read
+from KMS every time, so a run resumed after a crash imports only the replicas still missing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from byok.errors import KeyWrongState
+from byok.hsm.backend import AlgorithmChoice, HsmBackend
+from byok.importer import Done, material_description
+from byok.kms.client import KmsClient
+from byok.model import HsmMaterial, ImportState, ImportType, KmsKey, WrappingKeySpec
+
+ReplicaClient = Callable[[str], KmsClient]  # region -> KMS client of the same account there
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Replica:
+    region: str
+    kms: KmsClient
+    key: KmsKey
+
+    def lacks(self, material_id: str) -> bool:
+        """True until the replica holds the material's bytes (listed PENDING_IMPORT, or not listed yet)."""
+        for material in self.kms.list_materials(self.key.arn):
+            if material.material_id == material_id:
+                return material.import_state == ImportState.PENDING_IMPORT
+        return True
+
+
+def replicas_of(primary: KmsKey, regions: tuple[str, ...], client: ReplicaClient) -> list[Replica]:
+    """The replica in each declared region; a missing one is an error, not a key silently left behind."""
+    if regions and not primary.multi_region:
+        raise KeyWrongState(
+            f"{primary.arn} is declared with replica regions but is not a multi-Region key",
+            "create it with multi_region = true (a key cannot become multi-Region later: rotate to a new key)",
+        )
+    return [Replica(region, client(region), client(region).describe(primary.key_id)) for region in regions]
+
+
+class ReplicaImporter:
+    def __init__(self, hsm: HsmBackend, algorithm: AlgorithmChoice, spec: WrappingKeySpec) -> None:
+        self.hsm = hsm
+        self.algorithm = algorithm
+        self.spec = spec
+
+    def import_into(self, replica: Replica, material: HsmMaterial, material_id: str, step: Step, done: Done) -> None:
+        """One replica: its own import parameters, the HSM object wrapped under them, EXISTING_KEY_MATERIAL."""
+        where = f"replica in {replica.region}"
+        algorithm = self.algorithm.algorithm
+        step(f"replica-get-parameters@{replica.region}")
+        params = replica.kms.get_import_parameters(replica.key.arn, algorithm, self.spec)
+        done("get-parameters", {"algorithm": algorithm.value, "detail": f"{where}, wrapping key {self.spec.value}"})
+        step(f"replica-wrap@{replica.region}")
+        wrapped = self.hsm.wrap(material.label, params.public_key_der, algorithm)
+        done("wrap", {"algorithm": algorithm.value, "check_value": material.check_value, "detail": where})
+        step(f"replica-import@{replica.region}")
+        imported = replica.kms.import_material(
+            params,
+            wrapped,
+            import_type=ImportType.EXISTING_KEY_MATERIAL,
+            valid_to=None,
+            description=material_description(material),
+            material_id=material_id,
+        )
+        if imported != material_id:
+            raise KeyWrongState(
+                f"{replica.key.arn} took the material as {imported}, not the primary's {material_id}",
+                "the replica holds other bytes than the primary: compare both with `byok material list`",
+            )
+        facts = {"material_id": imported, "check_value": material.check_value, "algorithm": algorithm.value}
+        done("import", {**facts, "detail": f"{where}, same bytes as the primary"})

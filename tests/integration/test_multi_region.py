@@ -1,0 +1,160 @@
+"""Multi-Region keys end to end: one material generated in the HSM, imported into the primary and every
+replica (each wrapped under its own region's wrapping key), rotated on the primary; and a real process
+killed at every new step boundary, then re-run, loses nothing and imports nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import boto3
+import pytest
+
+from byok.cli.main import main
+from byok.config import AwsSettings
+from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
+from byok.kms.client import KmsClient
+from byok.model import ImportState, KeyState, Strategy
+from byok.render import read_tfvars, render_tfvars
+from byok.rotation.planner import propose
+
+BYOK = str(Path(sys.executable).with_name("byok"))
+PRIMARY = "eu-central-1"
+REPLICAS = ("eu-west-1", "us-east-1")
+
+
+def byok(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_apply(root: Path, failpoints: str = "") -> subprocess.CompletedProcess:
+    env = dict(os.environ, BYOK_FAILPOINTS=failpoints)
+    return subprocess.run(
+        [BYOK, "rotate", "apply", "--env", "dev", "--output", "json"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+@pytest.fixture
+def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
+    """A multi-Region key (primary + 2 replicas, as Terraform creates them: PendingImport) declared in dev."""
+    alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
+    raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=PRIMARY)
+    key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
+    raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
+    for region in REPLICAS:
+        raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
+    (tmp_path / "byok.toml").write_text('[estate]\norder = ["dev"]\n[environments.dev]\n')
+    first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
+    key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=REPLICAS)
+    tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
+    tfvars.parent.mkdir(parents=True)
+    tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
+    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
+    monkeypatch.setenv("AWS_REGION", PRIMARY)
+    clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (PRIMARY, *REPLICAS)}
+    return tmp_path, tfvars, key_id, clients
+
+
+def propose_next(tfvars: Path) -> None:
+    tfvars.write_text(render_tfvars(propose(read_tfvars(tfvars), date.today(), 30, force_keys=("dr",)).after))
+
+
+def assert_in_step(key_id: str, clients: dict[str, KmsClient], material_id: str, count: int) -> None:
+    """Every region lists the same materials, all imported, and encrypts with ``material_id``."""
+    listed = {region: kms.list_materials(key_id) for region, kms in clients.items()}
+    for region, materials in listed.items():
+        assert [m.material_id for m in materials] == [m.material_id for m in listed[PRIMARY]], region
+        assert len(materials) == count and {m.import_state for m in materials} == {ImportState.IMPORTED}, region
+        key = clients[region].describe(key_id)
+        assert (key.state, key.current_material_id) == (KeyState.ENABLED, material_id), region
+
+
+def test_first_material_and_a_rotation_reach_every_replica(multi_region, capsys, hsm):
+    root, tfvars, key_id, clients = multi_region
+    code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
+    assert code == 0, err
+    assert json.loads(out)["rows"][0]["canaries"] == "3 ok"  # a fresh one, decrypted in both replicas too
+    g1 = read_tfvars(tfvars).key("dr").active
+    assert_in_step(key_id, clients, g1.material_id, 1)
+    sealed = {region: kms.encrypt(key_id, region.encode(), {"dr": "yes"}) for region, kms in clients.items()}
+
+    propose_next(tfvars)
+    code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
+    assert code == 0, err
+    assert json.loads(out)["rows"][0]["canaries"] == "4 ok"
+    g2 = read_tfvars(tfvars).key("dr").active
+    assert g2.number == 2 and g2.material_id != g1.material_id
+    assert_in_step(key_id, clients, g2.material_id, 2)
+    for region, kms in clients.items():  # data sealed before the rotation opens in every region, old material
+        assert kms.decrypt(key_id, sealed[region], {"dr": "yes"}) == (region.encode(), g1.material_id)
+    labels = [m.label for m in hsm.list_materials("byok/dev/dr/")]
+    assert labels == [f"byok/dev/dr/g1/{key_id}", f"byok/dev/dr/g2/{key_id}"]  # generated once, not per region
+    journal = [json.loads(line) for line in (root / ".byok" / "journal.jsonl").read_text().splitlines()]
+    replica_imports = [r["key"] for r in journal if r["event"] == "material-imported" and ":eu-west-1:" in r["key"]]
+    assert len(replica_imports) == 2  # one per generation, journaled under the replica's own ARN
+
+
+def test_a_replica_key_that_is_not_multi_region_fails_alone_with_the_reason(multi_region, capsys, endpoint):
+    root, tfvars, key_id, clients = multi_region
+    single = clients[PRIMARY].create_external_key("single")
+    clients[PRIMARY].create_alias("alias/dev-single", single.key_id)
+    state = read_tfvars(tfvars)
+    wrong = ManagedKey(
+        "single", "dev-single", Strategy.IN_PLACE, 365, "", state.key("dr").generations, region=PRIMARY,
+        replica_regions=("eu-west-1",),
+    )  # fmt: skip
+    tfvars.write_text(render_tfvars(EnvironmentState("dev", (*state.keys, wrong))))
+    code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
+    assert code == 5
+    rows = {row["key"]: row["result"] for row in json.loads(out)["rows"]}
+    assert rows["dr"] == "ok" and "is declared with replica regions but is not a multi-Region key" in rows["single"]
+
+
+INITIAL_STEPS = ["replica-get-parameters@eu-west-1", "replica-import@us-east-1", "verify"]
+ROTATION_STEPS = [
+    "replica-get-parameters@eu-west-1",
+    "replica-wrap@eu-west-1",
+    "replica-import@eu-west-1",
+    "replica-import@us-east-1",
+    "rotate",
+    "verify",
+    "recorded",
+]
+CASES = [("initial", step) for step in INITIAL_STEPS] + [("rotation", step) for step in ROTATION_STEPS]
+
+
+@pytest.mark.parametrize(("phase", "step"), CASES, ids=[f"{phase}-{step}" for phase, step in CASES])
+def test_killed_at_a_multi_region_step_the_rerun_finishes_without_importing_twice(multi_region, hsm, phase, step):
+    root, tfvars, key_id, clients = multi_region
+    if phase == "rotation":
+        assert run_apply(root).returncode == 0
+        propose_next(tfvars)
+    crashed = run_apply(root, f"dr:{step}=kill")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    resumed = run_apply(root)
+    assert resumed.returncode == 0, resumed.stderr
+
+    key = read_tfvars(tfvars).key("dr")
+    generation = 2 if phase == "rotation" else 1
+    assert key.active.number == generation
+    assert_in_step(key_id, clients, key.active.material_id, generation)
+    label = f"byok/dev/dr/g{generation}/{key_id}"
+    assert [m.label for m in hsm.list_materials(label)] == [label]  # one HSM object, whatever the crash
+    assert "nothing to apply" in run_apply(root).stdout
