@@ -24,7 +24,7 @@ from byok.errors import ConfigError
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
-from byok.material_policy import TrustedWrapping
+from byok.material_policy import run_note
 from byok.model import Strategy
 from byok.output import Listing
 from byok.pending_imports import PendingImports
@@ -101,7 +101,7 @@ def import_(
             ]
             emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
             return
-        journal = RunJournal(Journal.open(journal_file), _command("material import", estate))
+        journal = RunJournal(Journal.open(journal_file), run_note("material import", estate.material))
         with journal.run():
             outcome = importer.execute(
                 plan,
@@ -176,14 +176,6 @@ def _renewal_facts(renewal: Renewal, choice: AlgorithmChoice, valid_to: datetime
     }
 
 
-def _command(name: str, estate: EstatePolicy) -> str:
-    """The run's journal text; an opt-out of trusted wrapping is recorded on every run, with its reason."""
-    material = estate.material
-    if material.trusted_wrapping == TrustedWrapping.OFF:
-        return f"{name} (trusted wrapping off: {material.trusted_wrapping_opt_out})"[:255]
-    return f"{name} (trusted wrapping {material.trusted_wrapping.value})"
-
-
 @material.command("renew")
 @click.option("--key", "key_ref", required=True, help="Key ID, key ARN, alias name or alias ARN.")
 @click.option("--material-id", help="Renew this material only (default: every material that needs it).")
@@ -233,7 +225,7 @@ def renew(
         journal = (
             None
             if dry_run or not renewals
-            else RunJournal(Journal.open(journal_file), _command("material renew", estate))
+            else RunJournal(Journal.open(journal_file), run_note("material renew", estate.material))
         )
         with journal.run() if journal else nullcontext():
             for renewal in renewals:

@@ -23,6 +23,7 @@ from byok.estate import EnvironmentState
 from byok.failpoints import hit
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
+from byok.material_policy import run_note
 from byok.output import Listing
 from byok.pending_imports import PendingImports
 from byok.policy import load_policy
@@ -188,7 +189,9 @@ def apply_cmd(
             notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})"]
             emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, notes), output_format)
             return
-        journal = RunJournal(Journal.open(journal_path(policy.state_dir)), "rotate apply", environment)
+        journal = RunJournal(
+            Journal.open(journal_path(policy.state_dir)), run_note("rotate apply", policy.material), environment
+        )
         with lock_environment(policy.state_dir, environment, journal.journal.run_id, wait) as held, journal.run():
             for holder in held.recovered:
                 journal.journal.append("lock-recovered", environment=environment, detail=holder.describe()[:400])
