@@ -275,7 +275,7 @@ def wrap_for_import(
             raise
         pending.save(params, material.label)
         raise ApprovalPending(
-            f"{key.arn}: {stopped.cause}",
+            f"{key.arn} ({params.algorithm.value}, wrapping key {params.wrapping_key_spec.value}): {stopped.cause}",
             f"the security officer runs `byok hsm approve-wrapping-key --key {key.arn} "
             f"--fingerprint {fingerprint(params.public_key_der)}` (BYOK_HSM_SO_PIN_FILE), "
             f"then re-run this command before {params.valid_to.isoformat(timespec='minutes')}",

@@ -55,3 +55,10 @@ def material_policy(section: object) -> MaterialPolicy:
     if policy.trusted_wrapping == TrustedWrapping.OFF and not policy.trusted_wrapping_opt_out.strip():
         raise ValueError("material.trusted_wrapping = 'off' needs material.trusted_wrapping_opt_out: the reason")
     return policy
+
+
+def run_note(command: str, policy: MaterialPolicy) -> str:
+    """A run's journal text, naming the trusted-wrapping mode: an opt-out is recorded on every run, with its reason."""
+    if policy.trusted_wrapping == TrustedWrapping.OFF:
+        return f"{command} (trusted wrapping off: {policy.trusted_wrapping_opt_out})"[:255]
+    return f"{command} (trusted wrapping {policy.trusted_wrapping.value})"

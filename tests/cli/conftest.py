@@ -59,14 +59,20 @@ def byok(cli_env):
 
 
 @pytest.fixture
-def external_key(endpoint):
-    client = boto3.client(
+def kms_client(endpoint):
+    """boto3 on the local endpoint, to set up and inspect keys the way Terraform or a console would."""
+    return boto3.client(
         "kms",
         endpoint_url=endpoint.url,
         region_name="eu-central-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@pytest.fixture
+def external_key(kms_client):
+    client = kms_client
     key_id = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     alias = f"alias/cli-{uuid.uuid4().hex[:8]}"
     client.create_alias(AliasName=alias, TargetKeyId=key_id)

@@ -33,7 +33,7 @@ def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env
     stopped = byok("material", "import", "--key", alias, env=env, check=False)
     assert stopped.returncode == 6, stopped.stderr
     line = stopped.stderr.strip().splitlines()[-1]
-    assert "key-ceremony mode" in line and "approve-wrapping-key" in line
+    assert "key-ceremony mode" in line and "approve-wrapping-key" in line and "wrapping key RSA_4096" in line
     arn, fingerprint = re.search(r"--key (\S+) --fingerprint ([0-9a-f]{64})", line).groups()
     assert arn.endswith(key_id) and client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
 

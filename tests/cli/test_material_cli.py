@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
 
 
@@ -72,14 +71,8 @@ def test_bad_setup_is_one_line_with_exit_code_and_no_secret(
     assert user_pin not in result.stderr + result.stdout and "0000-wrong" not in result.stderr + result.stdout
 
 
-def test_key_not_external_and_unknown_key(byok, endpoint):
-    client = boto3.client(
-        "kms",
-        endpoint_url=endpoint.url,
-        region_name="eu-central-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def test_key_not_external_and_unknown_key(byok, kms_client):
+    client = kms_client
     key_id = client.create_key()["KeyMetadata"]["KeyId"]
     result = byok("material", "import", "--key", key_id, check=False)
     assert result.returncode == 5 and "Origin=EXTERNAL" in result.stderr

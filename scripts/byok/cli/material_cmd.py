@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -18,11 +19,12 @@ from byok.cli.options import (
     output_option,
 )
 from byok.cli.rotate_cmd import config_option
+from byok.config import AwsSettings, HsmSettings
 from byok.errors import ConfigError
-from byok.hsm.backend import AlgorithmChoice
+from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
-from byok.material_policy import TrustedWrapping
+from byok.material_policy import run_note
 from byok.model import Strategy
 from byok.output import Listing
 from byok.pending_imports import PendingImports
@@ -74,10 +76,7 @@ def import_(
     expiry = _utc(valid_to) if valid_to else None
     estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
-    kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
-    with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
-        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
-        kms.require_offered(choice.algorithm)
+    with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
         importer = MaterialImporter(
             token,
             kms,
@@ -102,7 +101,7 @@ def import_(
             ]
             emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
             return
-        journal = RunJournal(Journal.open(journal_file), _command("material import", estate))
+        journal = RunJournal(Journal.open(journal_file), run_note("material import", estate.material))
         with journal.run():
             outcome = importer.execute(
                 plan,
@@ -151,6 +150,19 @@ def list_(key_ref, aws, output_format) -> None:
     )
 
 
+@contextmanager
+def _material_work(
+    estate: EstatePolicy, hsm_settings: HsmSettings, aws: AwsSettings
+) -> Iterator[tuple[HsmBackend, KmsClient, AlgorithmChoice]]:
+    """The token in the estate's trusted-wrapping mode, the KMS client with its minimum, and the algorithm:
+    refused here, before any HSM or KMS work, if the region or the minimum does not allow it."""
+    kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
+    with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
+        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        kms.require_offered(choice.algorithm)
+        yield token, kms, choice
+
+
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -162,14 +174,6 @@ def _renewal_facts(renewal: Renewal, choice: AlgorithmChoice, valid_to: datetime
         "algorithm": choice.algorithm.value,
         "detail": f"HSM object {renewal.label} re-imported ({renewal.reason}); expires {expiry}",
     }
-
-
-def _command(name: str, estate: EstatePolicy) -> str:
-    """The run's journal text; an opt-out of trusted wrapping is recorded on every run, with its reason."""
-    material = estate.material
-    if material.trusted_wrapping == TrustedWrapping.OFF:
-        return f"{name} (trusted wrapping off: {material.trusted_wrapping_opt_out})"[:255]
-    return f"{name} (trusted wrapping {material.trusted_wrapping.value})"
 
 
 @material.command("renew")
@@ -212,10 +216,7 @@ def renew(
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
     estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
-    kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
-    with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
-        choice = token.choose_algorithm(hsm_settings.forced_algorithm)
-        kms.require_offered(choice.algorithm)
+    with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
         renewer = MaterialRenewer(
             token, kms, choice, hsm_settings.wrapping_key_spec, pending=PendingImports(estate.state_dir)
         )
@@ -224,7 +225,7 @@ def renew(
         journal = (
             None
             if dry_run or not renewals
-            else RunJournal(Journal.open(journal_file), _command("material renew", estate))
+            else RunJournal(Journal.open(journal_file), run_note("material renew", estate.material))
         )
         with journal.run() if journal else nullcontext():
             for renewal in renewals:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import PyKCS11
 
 from byok.hsm.session import SESSION_LOST, ckr_name, quietly
-from byok.hsm.wrapping import ApprovedKeys, public_key_template, rsa_public_numbers, to_bytes
+from byok.hsm.wrapping import ApprovedKeys, public_key_template, rsa_public_numbers, secret_aes256_template, to_bytes
 
 TRUSTED_MATERIAL_ATTRIBUTES = {PyKCS11.CKA_WRAP_WITH_TRUSTED: True, PyKCS11.CKA_COPYABLE: False}
 ATTRIBUTE_NAMES = {PyKCS11.CKA_WRAP_WITH_TRUSTED: "CKA_WRAP_WITH_TRUSTED", PyKCS11.CKA_COPYABLE: "CKA_COPYABLE"}
@@ -113,26 +113,20 @@ def create_approved(session: PyKCS11.Session, public_key_der: bytes, two_step: b
 
 
 def _ephemeral_template(label: str) -> list[tuple[int, object]]:
-    return [
-        (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY),
-        (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
-        (PyKCS11.CKA_VALUE_LEN, 32),
-        (PyKCS11.CKA_TOKEN, True),
-        (PyKCS11.CKA_PRIVATE, False),  # an SO session may create public objects only
-        (PyKCS11.CKA_SENSITIVE, True),
-        (PyKCS11.CKA_EXTRACTABLE, True),  # it is wrapped under the trusted KMS key (the RSA part)
-        (PyKCS11.CKA_WRAP_WITH_TRUSTED, True),  # ... and under nothing else
-        (PyKCS11.CKA_TRUSTED, True),
-        (PyKCS11.CKA_WRAP, True),
-        (PyKCS11.CKA_UNWRAP, False),
-        (PyKCS11.CKA_ENCRYPT, False),
-        (PyKCS11.CKA_DECRYPT, False),
-        (PyKCS11.CKA_SIGN, False),
-        (PyKCS11.CKA_VERIFY, False),
-        (PyKCS11.CKA_DERIVE, False),
-        (PyKCS11.CKA_MODIFIABLE, False),
-        (PyKCS11.CKA_LABEL, label),
-    ]
+    """byok's wrapping AES key, made public (an SO session may create public objects only) and trusted.
+
+    It stays extractable (the RSA part wraps it under the trusted KMS key) but only under trusted keys.
+    """
+    template = dict(secret_aes256_template(label, token=True, wrap=True))
+    template.update(
+        {
+            PyKCS11.CKA_PRIVATE: False,
+            PyKCS11.CKA_WRAP_WITH_TRUSTED: True,
+            PyKCS11.CKA_TRUSTED: True,
+            PyKCS11.CKA_MODIFIABLE: False,
+        }
+    )
+    return list(template.items())
 
 
 def find_approved(session: PyKCS11.Session, public_key_der: bytes, two_step: bool) -> ApprovedKeys | None:
