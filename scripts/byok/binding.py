@@ -21,7 +21,8 @@ from pathlib import Path
 from byok.errors import MaterialConflict
 from byok.model import HsmMaterial, KmsKey
 
-_KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+# KMS writes multi-Region IDs as mrk- and 32 hex digits; moto (the local endpoint) as mrk- and a UUID: accept both.
+_KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|(mrk-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _ARN_KEY_ID = re.compile(r":key/(?P<key_id>[^/]+)$")
 
 

@@ -67,6 +67,8 @@ def wide_estate(tmp_path, monkeypatch, settings, user_pin, endpoint, hsm, own_ac
         '[estate]\norder = ["dev"]\n[environments.dev]\n'
         f'[rotation]\nrole_name = "{ROLE}"\nworkers_per_region = 3\n'
         f"[quotas]\nGetParametersForImport = {IMPORT_RATE}\n"
+        '[material]\ntrusted_wrapping = "off"\n'
+        'trusted_wrapping_opt_out = "concurrency story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
     )
     keys = []
     clients = {}

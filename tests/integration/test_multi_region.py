@@ -57,7 +57,10 @@ def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
     raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
     for region in REPLICAS:
         raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
-    (tmp_path / "byok.toml").write_text('[estate]\norder = ["dev"]\n[environments.dev]\n')
+    (tmp_path / "byok.toml").write_text(
+        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
+        'trusted_wrapping_opt_out = "multi-Region story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
+    )
     first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
     key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=REPLICAS)
     tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
