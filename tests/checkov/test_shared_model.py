@@ -9,13 +9,14 @@ interpreter, where byok is not installed: the shared model must need nothing but
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from byok.checkov import DEFAULT_BIN, POLICY_DIR
+from byok.checkov import BIN_ENV, DEFAULT_BIN, POLICY_DIR
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -61,7 +62,7 @@ def test_a_template_with_an_interpolated_account_still_names_its_alias(policy_mo
 
 def test_the_bridge_imports_in_checkovs_own_environment() -> None:
     """Checkov's interpreter has no byok installed: the bridge must bring the shared model by itself."""
-    python = DEFAULT_BIN.with_name("python")
+    python = Path(os.environ.get(BIN_ENV) or DEFAULT_BIN).with_name("python")  # the interpreter run_checkov uses
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import byok_shared, byok_key_attributes; "
         "print(len(byok_key_attributes.KEY_ATTRIBUTES), byok_shared.key_tokens('alias/a'))"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from tests.drift.conftest import REGION, dev_tfvars
 
 from byok.cli.drift_cmd import drift
 from byok.cli.main import cli, main
+from byok.drift.engine import DriftResult
+from byok.drift.findings import Resource, finding
+from byok.report import FORMATS, ReportOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPLACES = str(FIXTURES / "plan_replaces_stores.json")
@@ -90,3 +94,13 @@ def test_asff_refuses_to_invent_an_account(tmp_path, capsys):
     (tmp_path / "main.tf").write_text('resource "x" "y" {\n  a = "\n}\n')
     assert main(["drift", "code", "--path", str(tmp_path), "-o", "asff"]) == 3
     assert "no AWS account" in capsys.readouterr().err
+
+
+def test_info_findings_stay_out_of_the_table_unless_verbose(capsys):
+    """D011 never gates: the default table leaves it out and says so; --verbose and JSON show it."""
+    info = finding("BYOK-D011", Resource("AWS::KMS::Key", "arn:aws:kms:us-east-1:111122223333:key/k"), "d", "r")
+    result = DriftResult((info,), (), ("live",), datetime.now(UTC), 30)
+    quiet = FORMATS["table"](result, ReportOptions())
+    assert "BYOK-D011" not in quiet and "1 info finding(s) not shown" in quiet
+    assert "BYOK-D011" in FORMATS["table"](result, ReportOptions(verbose=True))
+    assert "BYOK-D011" in FORMATS["json"](result, ReportOptions())

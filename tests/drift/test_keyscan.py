@@ -30,6 +30,8 @@ def kinds(value: str, takes_key: bool) -> list[ReferenceKind]:
         (f"arn:aws:quicksight:eu-west-1:123456789012:dashboard/{KEY}", True, []),
         ("${var.prefix}" + KEY, True, []),  # glued to an interpolation: not a whole key ID
         (f"arn:aws:kms:${{var.region}}:${{var.account}}:key/{KEY}", False, [ReferenceKind.KEY_ARN]),
+        (f"arn:aws:kms:%s:${{local.account}}:key/{KEY}", False, [ReferenceKind.KEY_ARN]),  # formatlist()
+        ("arn:aws:kms:eu-west-1:123456789012:key/*", False, []),
         (f'{{"Resource": "{ARN}", "Other": "{KEY}"}}', False, [ReferenceKind.KEY_ARN]),
         ("alias/app", True, [ReferenceKind.ALIAS_NAME]),
         ("alias/app", False, []),  # a description mentioning an alias path

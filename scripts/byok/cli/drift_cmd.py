@@ -94,6 +94,9 @@ def estate_options(func: Callable) -> Callable:
 
 def gate_options(func: Callable) -> Callable:
     func = click.option(
+        "--verbose", "-v", is_flag=True, help="Table: also show info findings (JSON, SARIF, ASFF always have them)."
+    )(func)
+    func = click.option(
         "--fail-on",
         type=click.Choice(["critical", "high", "medium", "low", "none"]),
         default="high",
@@ -167,7 +170,9 @@ def _live(
     )
 
 
-def _options(estate: Estate, result: DriftResult, fail_on: str, accounts: str | None = None) -> ReportOptions:
+def _options(
+    estate: Estate, result: DriftResult, fail_on: str, accounts: str | None = None, verbose: bool = False
+) -> ReportOptions:
     account = next(iter(estate.accounts(accounts)), None) or next(
         (f.resource.account for f in result.findings if f.resource.account), None
     )
@@ -175,14 +180,21 @@ def _options(estate: Estate, result: DriftResult, fail_on: str, accounts: str | 
         fail_on=None if fail_on == "none" else Severity(fail_on),
         account=account or ReportOptions.account,
         region=estate.regions(None)[0],
+        verbose=verbose,
     )
 
 
 def _finish(
-    estate: Estate, sources: list[FactSource], output_format: str, output_file: Path | None, fail_on: str, accounts=None
+    estate: Estate,
+    sources: list[FactSource],
+    output_format: str,
+    output_file: Path | None,
+    fail_on: str,
+    verbose: bool,
+    accounts=None,
 ) -> None:
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
-    options = _options(estate, result, fail_on, accounts)
+    options = _options(estate, result, fail_on, accounts, verbose)
     text = FORMATS[output_format](result, options)
     if output_file:
         output_file.write_text(text, encoding="utf-8")
@@ -206,20 +218,20 @@ def drift() -> None:
 @click.option("--path", type=click.Path(path_type=Path, exists=True), default=Path("."), show_default=True)
 @estate_options
 @gate_options
-def code(path, config, environment, output_format, output_file, fail_on) -> None:
+def code(path, config, environment, output_format, output_file, fail_on, verbose) -> None:
     """Literal key IDs/ARNs and references to retired generations in Terraform code."""
     estate = Estate.open(config, environment)
-    _finish(estate, [CodeSource(path)], output_format, output_file, fail_on)
+    _finish(estate, [CodeSource(path)], output_format, output_file, fail_on, verbose)
 
 
 @drift.command("plan")
 @click.option("--plan-json", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @estate_options
 @gate_options
-def plan(plan_json, config, environment, output_format, output_file, fail_on) -> None:
+def plan(plan_json, config, environment, output_format, output_file, fail_on, verbose) -> None:
     """A `terraform show -json` plan: data stores it would replace, keys and aliases it would leave wrong."""
     estate = Estate.open(config, environment)
-    _finish(estate, [PlanSource.from_file(plan_json)], output_format, output_file, fail_on)
+    _finish(estate, [PlanSource.from_file(plan_json)], output_format, output_file, fail_on, verbose)
 
 
 @drift.command("live")
@@ -237,6 +249,7 @@ def live(
     output_format,
     output_file,
     fail_on,
+    verbose,
     **config_source,
 ):
     """Every account and region: resources, aliases, key states and every material's expiry.
@@ -246,7 +259,7 @@ def live(
     """
     estate = Estate.open(config, environment)
     source = _live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source)
-    _finish(estate, [source], output_format, output_file, fail_on, accounts)
+    _finish(estate, [source], output_format, output_file, fail_on, verbose, accounts)
 
 
 @drift.command("all")
@@ -268,6 +281,7 @@ def all_(
     output_format,
     output_file,
     fail_on,
+    verbose,
     **config_source,
 ) -> None:
     """Code, plan (if given) and live together, so a literal ARN in code is matched to its live key."""
@@ -276,7 +290,7 @@ def all_(
     if plan_json:
         sources.append(PlanSource.from_file(plan_json))
     sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source))
-    _finish(estate, sources, output_format, output_file, fail_on, accounts)
+    _finish(estate, sources, output_format, output_file, fail_on, verbose, accounts)
 
 
 @drift.command("report")

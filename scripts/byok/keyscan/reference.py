@@ -25,8 +25,9 @@ ALIAS_NAME = re.compile(rf"^(?P<name>{_ALIAS})$")
 KEY_ARN = re.compile(rf"^{_ARN_HEAD}key/(?P<name>{_KEY_ID})$", re.IGNORECASE)
 ALIAS_ARN = re.compile(rf"^{_ARN_HEAD}(?P<name>{_ALIAS})$")
 GENERATION_ALIAS = re.compile(r"^alias/(?P<key>[a-z0-9][a-z0-9-]*?)-g(?P<generation>\d+)$")
-# A KMS ARN inside a longer string; partition, region and account may be interpolated (placeholders).
-_HOLE = f"{PLACEHOLDER}+"
+# A KMS ARN inside a longer string; partition, region and account may be interpolated (placeholders) or
+# left to format()/formatlist() verbs (``arn:aws:kms:%s:${local.account}:key/mrk-...``).
+_HOLE = rf"(?:{PLACEHOLDER}+|%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z])"
 EMBEDDED_ARN = re.compile(
     rf"(?<![\w-])arn:(?P<partition>aws(?:-cn|-us-gov|-eusc|-iso(?:-[a-z])?)?|{_HOLE}):kms:"
     rf"(?P<region>[a-z]{{2}}(?:-[a-z]+)+-\d|{_HOLE}):(?P<account>\d{{12}}|{_HOLE}):"
@@ -131,7 +132,7 @@ def literal_references(value: str, takes_key: bool) -> list[Found]:
 def _embedded(match: re.Match[str]) -> Found:
     def known(group: str) -> str | None:
         text = match[group]
-        return None if PLACEHOLDER in text else text
+        return None if re.fullmatch(_HOLE, text) else text
 
     if match["key"]:
         kind, name = ReferenceKind.KEY_ARN, match["key"].lower()

@@ -13,6 +13,7 @@ class ReportOptions:
     account: str = "000000000000"  # Security Hub needs an account and region even for code findings
     region: str = "us-east-1"
     partition: str = "aws"
+    verbose: bool = False  # the terminal table shows info findings too; JSON, SARIF and ASFF always carry them
 
     def fails(self, finding: Finding) -> bool:
         return self.fail_on is not None and finding.severity.at_least(self.fail_on)
