@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
+from bench.drift_live import ROLE
+from bench.drift_live import credentials as assume  # assumes ROLE in the account, as the scans do
 from bench.report import Row, write_table
 from byok.drift.engine import DriftResult, scan
 from byok.drift.intent import Intent
@@ -45,7 +47,6 @@ from byok.drift.sources.live import LiveSource
 from byok.sandbox.server import LocalEndpoint
 
 REGIONS = ("eu-central-1", "eu-west-1")
-ROLE = "byok-drift-scan"
 AGGREGATOR = "byok-org"
 LOCAL = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 RESULTS = Path(__file__).parent / "results" / "drift_org.md"
@@ -85,16 +86,6 @@ def clients(url: str, region: str, credentials: dict[str, str], workers: int) ->
     services = ("kms", "sqs", "sns", "secretsmanager", "dynamodb", "ec2", "logs", "s3", "config")
     session = boto3.session.Session()
     return {s: session.client(s, endpoint_url=url, region_name=region, config=config, **credentials) for s in services}
-
-
-def assume(url: str, account: str) -> dict[str, str]:
-    sts = boto3.client("sts", endpoint_url=url, region_name=REGIONS[0], **LOCAL)
-    found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed")["Credentials"]
-    return {
-        "aws_access_key_id": found["AccessKeyId"],
-        "aws_secret_access_key": found["SecretAccessKey"],
-        "aws_session_token": found["SessionToken"],
-    }
 
 
 def imported_key(kms: Any, generation: int, state: str) -> str:

@@ -23,15 +23,27 @@ locals {
     }
   }
   intent_json = jsonencode(local.intent)
-  environment = {
-    BYOK_INTENT         = local.intent_json
-    BYOK_REGIONS        = join(",", length(var.regions) > 0 ? var.regions : [data.aws_region.current.name])
-    BYOK_HORIZON_DAYS   = tostring(var.horizon_days)
-    BYOK_THRESHOLD      = var.report_threshold
-    BYOK_SECURITY_HUB   = var.security_hub_enabled ? "true" : "false"
-    BYOK_TOPIC_ARN      = aws_sns_topic.findings.arn
-    BYOK_RESOURCE_TYPES = join(",", var.config_resource_types)
-  }
+  # Organisation-wide: the nightly check queries this aggregator (byok drift live --aggregator).
+  organisation       = var.aggregator != null
+  aggregator_name    = "${var.name}-organisation"
+  aggregator_regions = local.organisation ? var.aggregator.regions : []
+  environment = merge(
+    {
+      BYOK_INTENT         = local.intent_json
+      BYOK_REGIONS        = join(",", length(var.regions) > 0 ? var.regions : [data.aws_region.current.name])
+      BYOK_HORIZON_DAYS   = tostring(var.horizon_days)
+      BYOK_THRESHOLD      = var.report_threshold
+      BYOK_SECURITY_HUB   = var.security_hub_enabled ? "true" : "false"
+      BYOK_TOPIC_ARN      = aws_sns_topic.findings.arn
+      BYOK_RESOURCE_TYPES = join(",", var.config_resource_types)
+    },
+    local.organisation ? {
+      BYOK_AGGREGATOR           = local.aggregator_name
+      BYOK_ACCOUNTS             = join(",", var.aggregator.account_ids)
+      BYOK_MEMBER_ROLE          = var.member_role_name == null ? "" : var.member_role_name
+      BYOK_CONFIG_MAX_AGE_HOURS = tostring(var.config_max_age_hours)
+    } : {}
+  )
   functions = {
     nightly     = "byok.monitor.handler.nightly"
     config-rule = "byok.monitor.handler.config_rule"
@@ -124,6 +136,22 @@ data "aws_iam_policy_document" "monitor" {
     sid       = "ReportCompliance"
     actions   = ["config:BatchGetResourceConfig", "config:ListDiscoveredResources", "config:PutEvaluations"]
     resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = local.organisation ? [1] : []
+    content {
+      sid       = "QueryTheAggregator"
+      actions   = ["config:DescribeConfigurationAggregatorSourcesStatus", "config:SelectAggregateResourceConfig"]
+      resources = [aws_config_configuration_aggregator.organisation[0].arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = local.organisation && var.member_role_name != null ? [1] : []
+    content {
+      sid       = "ReadWhatConfigCannotGive"
+      actions   = ["sts:AssumeRole"]
+      resources = ["arn:${data.aws_partition.current.partition}:iam::*:role/${var.member_role_name}"]
+    }
   }
   statement {
     sid       = "WriteOwnLogs"
@@ -225,4 +253,66 @@ resource "aws_config_config_rule" "generation" {
 
   tags       = var.tags
   depends_on = [aws_lambda_permission.config]
+}
+
+# Organisation-wide facts: one Config aggregator in this (delegated administrator) account.
+data "aws_iam_policy_document" "aggregator_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["config.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "aggregator" {
+  statement {
+    sid       = "ReadTheOrganisation"
+    actions   = ["organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization", "organizations:ListAccounts", "organizations:ListDelegatedAdministrators"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "aggregator" {
+  count = try(var.aggregator.scope, "") == "organization" ? 1 : 0
+
+  name               = "${var.name}-aggregator"
+  assume_role_policy = data.aws_iam_policy_document.aggregator_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "aggregator" {
+  count = length(aws_iam_role.aggregator)
+
+  name   = "read-organisation"
+  role   = aws_iam_role.aggregator[0].id
+  policy = data.aws_iam_policy_document.aggregator.json
+}
+
+resource "aws_config_configuration_aggregator" "organisation" {
+  count = local.organisation ? 1 : 0
+
+  name = local.aggregator_name
+
+  dynamic "organization_aggregation_source" {
+    for_each = var.aggregator.scope == "organization" ? [1] : []
+    content {
+      role_arn    = aws_iam_role.aggregator[0].arn
+      all_regions = length(local.aggregator_regions) == 0
+      regions     = length(local.aggregator_regions) > 0 ? local.aggregator_regions : null
+    }
+  }
+
+  dynamic "account_aggregation_source" {
+    for_each = var.aggregator.scope == "accounts" ? [1] : []
+    content {
+      account_ids = var.aggregator.account_ids
+      all_regions = length(local.aggregator_regions) == 0
+      regions     = length(local.aggregator_regions) > 0 ? local.aggregator_regions : null
+    }
+  }
+
+  tags       = var.tags
+  depends_on = [aws_iam_role_policy.aggregator]
 }

@@ -22,3 +22,8 @@ output "schedule_rule_name" {
   description = "Name of the EventBridge rule that runs the nightly check."
   value       = aws_cloudwatch_event_rule.nightly.name
 }
+
+output "aggregator_name" {
+  description = "Name of the Config aggregator the nightly check queries (null when it checks this account only)."
+  value       = local.organisation ? aws_config_configuration_aggregator.organisation[0].name : null
+}

@@ -117,3 +117,35 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "aggregator" {
+  description = "Run organisation-wide: an AWS Config aggregator over the organisation (scope = \"organization\") or over listed accounts (scope = \"accounts\", account_ids), in the listed regions (empty: all regions), which the nightly check queries (SelectAggregateResourceConfig) instead of calling every account's APIs. Deploy the module in the delegated administrator account of Config and Security Hub, in the first of var.regions. null: check this account only."
+  type = object({
+    scope       = string
+    account_ids = optional(list(string), [])
+    regions     = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.aggregator == null || contains(["organization", "accounts"], try(var.aggregator.scope, ""))
+    error_message = "aggregator.scope must be \"organization\" or \"accounts\"."
+  }
+
+  validation {
+    condition     = var.aggregator == null || try(var.aggregator.scope, "") != "accounts" || length(try(var.aggregator.account_ids, [])) > 0
+    error_message = "aggregator.scope = \"accounts\" needs aggregator.account_ids."
+  }
+}
+
+variable "member_role_name" {
+  description = "Role the organisation-wide check assumes in member accounts to read what Config cannot give: every imported key's materials (ListKeyRotations) and the types Config does not record (log groups, EBS snapshots). null: those are reported as gaps (BYOK-D013)."
+  type        = string
+  default     = null
+}
+
+variable "config_max_age_hours" {
+  description = "Hours after which an account-region's aggregated Config data counts as stale and its APIs are scanned instead (needs member_role_name)."
+  type        = number
+  default     = 24
+}

@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
-from byok.monitor import handler
+from byok.drift.sources.config import ConfigSource
+from byok.monitor import handler, nightly
+from byok.monitor.settings import Settings
+from support.accounts import start_recorder
 from support.sandbox import ACCOUNT_ID, REGION, client
 
 RULE_ARN = f"arn:aws:config:{REGION}:{ACCOUNT_ID}:config-rule/config-rule-byok01"
@@ -109,3 +112,28 @@ def test_nightly_imports_to_security_hub_and_notifies(lambda_env, estate, sandbo
     assert envelope["Subject"].startswith(f"byok drift {ACCOUNT_ID}: {summary['reported']} finding(s)")
     assert "arn:aws:s3:::dev-app-old" in envelope["Message"] and "BYOK-D002" in envelope["Message"]
     json.dumps(summary)  # Lambda returns it as JSON
+
+
+def test_nightly_through_an_organisation_aggregator(lambda_env, estate, sandbox, monkeypatch):
+    """The organisation-wide monitor: the same findings, from Config's aggregator, into Security Hub."""
+    config = client(sandbox, "config")
+    start_recorder(config, ACCOUNT_ID)
+    sources = [{"AccountIds": [ACCOUNT_ID], "AwsRegions": [REGION]}]
+    name = "byok-drift-organisation"
+    config.put_configuration_aggregator(ConfigurationAggregatorName=name, AccountAggregationSources=sources)
+    monkeypatch.setenv("BYOK_AGGREGATOR", "byok-drift-organisation")
+    monkeypatch.setenv("BYOK_ACCOUNTS", ACCOUNT_ID)
+    settings = Settings.from_env()
+    source = nightly.source_of(settings, handler.SESSION)
+    assert isinstance(source, ConfigSource) and source.aggregator == "byok-drift-organisation"
+
+    summary = handler.nightly({}, None)
+    assert summary["security_hub"] == {"imported": summary["reported"], "failed": 0}
+    imported = client(sandbox, "securityhub").get_findings()["Findings"]
+    ours = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:product/{ACCOUNT_ID}/default"
+    from_config = {
+        (f["GeneratorId"], f["Resources"][0]["Id"])
+        for f in imported
+        if f["ProductArn"] == ours and f["ProductFields"]["byok/source"] == "config"
+    }
+    assert {("BYOK-D002", "arn:aws:s3:::dev-app-old"), ("BYOK-D001", estate["alerts"])} <= from_config

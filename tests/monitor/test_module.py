@@ -55,3 +55,29 @@ def test_example_applies_and_then_plans_no_change(
 def _listed(statement: dict) -> list[str]:
     actions = statement["Action"]
     return [actions] if isinstance(actions, str) else actions
+
+
+@pytest.mark.terraform
+def test_the_organisation_example_applies_an_aggregator_the_nightly_function_queries(
+    tree: Path, engine: EmbeddedTerraform, aim_example: Callable[[Path], None]
+) -> None:
+    example = tree / "modules" / "drift-monitor" / "examples" / "organization"
+    aim_example(example)
+    package.build(tree / "dist" / "drift-monitor.zip")
+    engine.init(example)
+    engine.apply(example, engine.plan(example).plan_file)
+    assert engine.output(example)["aggregator_name"] == "byok-drift-organisation"
+    resources = {
+        r["address"]: r["values"]
+        for m in engine.show_json(example)["values"]["root_module"]["child_modules"]
+        for r in m.get("resources", [])
+    }
+    aggregator = resources["module.drift_monitor.aws_config_configuration_aggregator.organisation[0]"]
+    assert aggregator["organization_aggregation_source"][0]["regions"] == ["eu-central-1", "eu-west-1"]
+    nightly = resources['module.drift_monitor.aws_lambda_function.this["nightly"]']
+    variables = nightly["environment"][0]["variables"]
+    assert variables["BYOK_AGGREGATOR"] == "byok-drift-organisation"
+    assert variables["BYOK_MEMBER_ROLE"] == "byok-drift-scan" and variables["BYOK_CONFIG_MAX_AGE_HOURS"] == "6"
+    statements = {s.get("Sid"): s for s in _policy(engine.show_json(example))["Statement"]}
+    assert statements["QueryTheAggregator"]["Resource"] == aggregator["arn"]
+    assert statements["ReadWhatConfigCannotGive"]["Resource"].endswith(":role/byok-drift-scan")

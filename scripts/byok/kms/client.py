@@ -32,8 +32,11 @@ from byok.model import (
     WrappingAlgorithm,
     WrappingKeySpec,
 )
+from byok.paging import paginator
 
 DEFAULT_MAX_ATTEMPTS = 8
+
+LIST_KEYS_PAGE = 1000  # the most ListKeys returns a page
 
 
 def retry_attempts() -> int:
@@ -197,34 +200,33 @@ class KmsClient:
         """Every material of the key, current or not, including one pending rotation."""
         materials: list[KeyMaterial] = []
         with self._call("ListKeyRotations", key):
-            paginator = self._kms.get_paginator("list_key_rotations")
-            for page in paginator.paginate(KeyId=key, IncludeKeyMaterial="ALL_KEY_MATERIAL"):
+            pager = paginator(self._kms, "list_key_rotations")
+            for page in pager.paginate(KeyId=key, IncludeKeyMaterial="ALL_KEY_MATERIAL"):
                 materials.extend(material_from_entry(entry) for entry in page.get("Rotations", []))
         return materials
 
     def list_aliases(self, key_id: str) -> list[str]:
         with self._call("ListAliases", key_id):
-            paginator = self._kms.get_paginator("list_aliases")
-            return [
-                alias["AliasName"] for page in paginator.paginate(KeyId=key_id) for alias in page.get("Aliases", [])
-            ]
+            pager = paginator(self._kms, "list_aliases")
+            return [alias["AliasName"] for page in pager.paginate(KeyId=key_id) for alias in page.get("Aliases", [])]
 
     def list_key_ids(self) -> list[str]:
         with self._call("ListKeys", self.region):
-            paginator = self._kms.get_paginator("list_keys")
-            return [key["KeyId"] for page in paginator.paginate() for key in page.get("Keys", [])]
+            pager = paginator(self._kms, "list_keys")
+            return [key["KeyId"] for page in pager.paginate() for key in page.get("Keys", [])]
 
     def key_ids(self) -> Iterator[str]:
         """Every key ID of the region, a page (1,000, the most KMS gives) at a time, never the whole list."""
         with self._call("ListKeys", self.region):
-            for page in self._kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 1000}):
+            pages = paginator(self._kms, "list_keys").paginate(PaginationConfig={"PageSize": LIST_KEYS_PAGE})
+            for page in pages:
                 yield from (key["KeyId"] for key in page.get("Keys", []))
 
     def all_aliases(self) -> dict[str, list[str]]:
         """Alias names per target key ID, in one paginated listing instead of one call per key."""
         by_key: dict[str, list[str]] = {}
         with self._call("ListAliases", self.region):
-            for page in self._kms.get_paginator("list_aliases").paginate():
+            for page in paginator(self._kms, "list_aliases").paginate():
                 for alias in page.get("Aliases", []):
                     if alias.get("TargetKeyId"):
                         by_key.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
@@ -232,11 +234,9 @@ class KmsClient:
 
     def tags(self, key_id: str) -> dict[str, str]:
         with self._call("ListResourceTags", key_id):
-            paginator = self._kms.get_paginator("list_resource_tags")
+            pager = paginator(self._kms, "list_resource_tags")
             return {
-                tag["TagKey"]: tag["TagValue"]
-                for page in paginator.paginate(KeyId=key_id)
-                for tag in page.get("Tags", [])
+                tag["TagKey"]: tag["TagValue"] for page in pager.paginate(KeyId=key_id) for tag in page.get("Tags", [])
             }
 
     def encrypt(self, key: str, plaintext: bytes, context: dict[str, str]) -> bytes:

@@ -2,6 +2,11 @@
 
 The summary goes out every night, also when nothing is found, so that a monitor that stopped running is
 noticed by its silence instead of being mistaken for a clean estate.
+
+Organisation-wide (``BYOK_AGGREGATOR``), the check queries the Config aggregator instead of every account's
+APIs, and runs in the Security Hub delegated administrator account: every finding keeps its resource's account
+(``AwsAccountId``) but is imported through the administrator's own default product, the one product the
+monitor's account may import into.
 """
 
 from __future__ import annotations
@@ -9,12 +14,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
 from byok.drift.engine import DriftResult, scan
+from byok.drift.sources.config import ConfigSource
 from byok.drift.sources.live import LiveSource
 from byok.monitor.settings import Settings
 from byok.report import asff
@@ -27,8 +33,7 @@ LISTED = 40  # findings named in the notification; SNS messages must stay short 
 
 def run(settings: Settings, session: boto3.session.Session, now: datetime | None = None) -> dict[str, Any]:
     account = settings.client(session, "sts", settings.regions[0]).get_caller_identity()["Account"]
-    source = LiveSource(settings.regions, endpoint_url=settings.endpoint_url, session=session)
-    result = scan([source], settings.intent, now=now, horizon_days=settings.horizon_days)
+    result = scan([source_of(settings, session)], settings.intent, now=now, horizon_days=settings.horizon_days)
     reported = replace(result, findings=tuple(result.at_least(settings.threshold)))
     options = ReportOptions(fail_on=settings.threshold, account=account, region=settings.regions[0])
     imported = import_findings(session, settings, reported, options) if settings.security_hub else None
@@ -44,13 +49,31 @@ def run(settings: Settings, session: boto3.session.Session, now: datetime | None
     }
 
 
+def source_of(settings: Settings, session: boto3.session.Session) -> LiveSource | ConfigSource:
+    if settings.aggregator:
+        return ConfigSource(
+            settings.regions,
+            settings.accounts,
+            settings.aggregator,
+            settings.role_name,
+            settings.endpoint_url,
+            session=session,
+            max_age=timedelta(hours=settings.config_max_age_hours),
+        )
+    return LiveSource(settings.regions, endpoint_url=settings.endpoint_url, session=session)
+
+
 def import_findings(
     session: boto3.session.Session, settings: Settings, result: DriftResult, options: ReportOptions
 ) -> dict[str, int]:
     """Each finding goes to the Security Hub of its own region: its ProductArn names that region."""
     by_region: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in json.loads(asff.render(result, options))["Findings"]:
-        by_region[finding["ProductArn"].split(":")[3]].append(finding)
+        region = finding["ProductArn"].split(":")[3]
+        if settings.aggregator:  # the administrator imports members' findings through its own product
+            own = options.account
+            finding["ProductArn"] = f"arn:{options.partition}:securityhub:{region}:{own}:product/{own}/default"
+        by_region[region].append(finding)
     totals = {"imported": 0, "failed": 0}
     for region, findings in sorted(by_region.items()):
         client = settings.client(session, "securityhub", region)

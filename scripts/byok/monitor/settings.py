@@ -33,6 +33,10 @@ class Settings:
     topic_arn: str | None
     resource_types: tuple[str, ...]
     endpoint_url: str | None = None  # the local endpoint in tests; unset in AWS
+    aggregator: str | None = None  # organisation-wide: query this Config aggregator instead of every API
+    accounts: tuple[str, ...] = ()  # accounts the aggregator should cover; empty: every source it has
+    role_name: str | None = None  # role in member accounts, for KMS materials and what Config does not record
+    config_max_age_hours: int = 24
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -41,6 +45,7 @@ class Settings:
         try:
             threshold = Severity(env.get("BYOK_THRESHOLD", "medium"))
             horizon = int(env.get("BYOK_HORIZON_DAYS", "30"))
+            max_age = int(env.get("BYOK_CONFIG_MAX_AGE_HOURS", "24"))
         except ValueError as exc:
             raise ConfigError(f"monitor setting: {exc}", "re-apply modules/drift-monitor") from None
         return cls(
@@ -52,6 +57,10 @@ class Settings:
             topic_arn=env.get("BYOK_TOPIC_ARN") or None,
             resource_types=_listed(env.get("BYOK_RESOURCE_TYPES", "")),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            aggregator=env.get("BYOK_AGGREGATOR") or None,
+            accounts=_listed(env.get("BYOK_ACCOUNTS", "")),
+            role_name=env.get("BYOK_MEMBER_ROLE") or None,
+            config_max_age_hours=max_age,
         )
 
     def client(self, session: boto3.session.Session, service: str, region: str) -> Any:

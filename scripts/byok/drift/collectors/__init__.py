@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from byok.drift.facts import Fact, UsageFact
 from byok.drift.findings import Resource
 from byok.drift.reference import KeyReference
+from byok.paging import paginator
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,14 @@ class Scope:
 
 @dataclass
 class Page:
-    """What a listing found: facts it could already tell, and items that each need one describe call."""
+    """What a listing found: facts it could already tell, and items that each need one describe call.
+
+    ``pending`` may be a lazy iterator (the rest of a paginated listing): the live source then draws the next
+    page only when its describe calls run low, so a region of 100,000 keys is never listed into memory at once.
+    """
 
     facts: list[Fact] = field(default_factory=list)
-    pending: list[Any] = field(default_factory=list)
+    pending: Iterable[Any] = field(default_factory=list)
 
 
 class Collector:
@@ -95,7 +100,7 @@ class Described(Collector):
 
 def paginate(client: Any, operation: str, result_key: str, **arguments: Any) -> Iterator[Any]:
     if client.can_paginate(operation):
-        for page in client.get_paginator(operation).paginate(**arguments):
+        for page in paginator(client, operation).paginate(**arguments):
             yield from page.get(result_key, [])
     else:
         yield from getattr(client, operation)(**arguments).get(result_key, [])

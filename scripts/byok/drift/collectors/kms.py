@@ -13,6 +13,7 @@ from typing import Any
 from byok.drift.collectors import Collector, Page, Scope, paginate, register
 from byok.drift.facts import AliasFact, Fact, KeyFact
 from byok.drift.reference import KeyReference
+from byok.kms import client as kms_client
 from byok.kms.client import material_from_entry as material_from
 
 
@@ -28,8 +29,8 @@ class KmsKeys(Collector):
             for alias in paginate(client, "list_aliases", "Aliases")
             if alias.get("TargetKeyId")
         ]
-        keys = paginate(client, "list_keys", "Keys", PaginationConfig={"PageSize": 1000})  # the most KMS gives
-        return Page(facts=aliases, pending=[key["KeyId"] for key in keys])
+        keys = paginate(client, "list_keys", "Keys", PaginationConfig={"PageSize": kms_client.LIST_KEYS_PAGE})
+        return Page(facts=aliases, pending=(key["KeyId"] for key in keys))  # lazily: a page at a time
 
     def describe(self, client: Any, scope: Scope, item: str) -> Iterator[Fact]:
         meta = client.describe_key(KeyId=item)["KeyMetadata"]

@@ -126,16 +126,17 @@ class ConfigSource:
         return f"config ({self.provenance.summary()})" if self.provenance.coverage else "config"
 
     def facts(self) -> Iterator[Fact]:
+        """Coverage first; then the API scan of what Config cannot vouch for; then Config's own facts."""
         selects, coverage = self._coverage()
         self.provenance.coverage = coverage
         covered = _Covered(coverage, self.regions)
+        yield from self._fallback(covered)
         try:
             yield from self._usages(selects, covered)
             yield from self._aliases(selects, covered)
             yield from self._keys(selects, covered)
         finally:
             self.provenance.config_calls = sum(select.calls for select in selects)
-        yield from self._fallback(covered)
         for account, unread in sorted(self._unread.items()):
             where = Resource(ACCOUNT_TYPE, account, account, None)
             reason = f"{account}: no role reaches its APIs, so byok did not read {'; '.join(unread)}"

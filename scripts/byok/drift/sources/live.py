@@ -153,14 +153,21 @@ class LiveSource:
                 running += 1
                 pool.submit(_guarded, listing, call).add_done_callback(lambda future: done.put((listing, future)))
 
-            def refill() -> None:
+            def refill() -> list[Fact]:
+                """Submit describe calls up to the limit; a lazy listing that fails on a later page is a gap."""
+                gaps: list[Fact] = []
                 while waiting and running < limit:
                     listing, items = waiting[0]
-                    item = next(items, _END)
+                    try:
+                        item = next(items, _END)
+                    except (ClientError, BotoCoreError) as exc:
+                        gaps.extend(_gap(listing, exc))
+                        item = _END
                     if item is _END:
                         waiting.popleft()
                         continue
                     submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
+                return gaps
 
             for listing in self.listings():
                 submit(listing, partial(listing.collector.list, listing.client, listing.scope))
@@ -170,11 +177,11 @@ class LiveSource:
                 result = future.result()
                 if isinstance(result, Page):
                     yield from result.facts
-                    if result.pending:
-                        waiting.append((listing, _draining(result.pending)))
+                    pending = result.pending
+                    waiting.append((listing, _draining(pending) if isinstance(pending, list) else iter(pending)))
                 else:
                     yield from result
-                refill()
+                yield from refill()
 
 
 _END = object()
@@ -199,7 +206,11 @@ def _guarded(listing: Listing, job: Job) -> Page | list[Fact]:
         result = job()
         return result if isinstance(result, Page) else list(result)
     except (ClientError, BotoCoreError) as exc:
-        scope = listing.scope
-        where = f"{scope.account}/{scope.region}/{listing.collector.name}"
-        resource = Resource(listing.collector.resource_type, where, scope.account, scope.region)
-        return [GapFact(resource, f"{where}: {exc}")]
+        return _gap(listing, exc)
+
+
+def _gap(listing: Listing, exc: Exception) -> list[Fact]:
+    scope = listing.scope
+    where = f"{scope.account}/{scope.region}/{listing.collector.name}"
+    resource = Resource(listing.collector.resource_type, where, scope.account, scope.region)
+    return [GapFact(resource, f"{where}: {exc}")]
