@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterial, KmsKey
 from byok.rotation.budget import remaining, rotations_used
+from byok.rotation.replicas import ReplicaCheck, ReplicaClient, check_replicas
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,17 @@ class InventoryEntry:
     aliases: tuple[str, ...]
     tags: dict[str, str]
     materials: tuple[KeyMaterial, ...]
+    replicas: tuple[ReplicaCheck, ...] = ()  # a multi-Region primary's replicas, compared with it
+
+    @property
+    def multi_region(self) -> str | None:
+        """Where a multi-Region key stands: its replicas (flagged if they differ) or its primary's region."""
+        if not self.key.multi_region:
+            return None
+        if self.key.primary_region and self.key.primary_region != self.region:
+            return f"replica of {self.key.primary_region}"
+        checks = [f"{c.region} {'; '.join(c.problems) if c.problems else 'ok'}" for c in self.replicas]
+        return "primary: " + (", ".join(checks) or "no replicas")
 
     @property
     def age_days(self) -> int | None:
@@ -39,8 +51,14 @@ class InventoryEntry:
         return min(expiries) if expiries else None
 
 
-def collect(clients: list[KmsClient], workers: int = 8) -> list[InventoryEntry]:
-    """Describe every key of every region concurrently; KMS calls are I/O-bound."""
+def collect(
+    clients: list[KmsClient], workers: int = 8, replica_client: ReplicaClient | None = None
+) -> list[InventoryEntry]:
+    """Describe every key of every region concurrently; KMS calls are I/O-bound.
+
+    With ``replica_client`` (region -> KMS client), each imported multi-Region primary is compared with its
+    replicas, which may live in regions not listed.
+    """
     jobs = []
     for client in clients:
         aliases = client.all_aliases()
@@ -50,7 +68,8 @@ def collect(clients: list[KmsClient], workers: int = 8) -> list[InventoryEntry]:
         client, key_id, aliases = job
         key = client.describe(key_id)
         materials = client.list_materials(key_id) if key.origin == "EXTERNAL" else []
-        return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials))
+        replicas = check_replicas(key, materials, replica_client) if materials and replica_client else []
+        return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials), tuple(replicas))
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         entries = list(pool.map(describe, jobs))

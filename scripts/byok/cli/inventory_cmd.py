@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import click
@@ -20,8 +21,16 @@ from byok.output import Listing
 def inventory(regions, all_keys, aws, output_format) -> None:
     """List the KMS keys of the account: the seed of a rotation plan."""
     names = [r.strip() for r in regions.split(",")] if regions else [aws.region]
-    clients = [KmsClient(replace(aws, region=name)) for name in names]
-    entries = collect(clients)
+    clients = {name: KmsClient(replace(aws, region=name)) for name in names}
+    lock = threading.Lock()
+
+    def client_in(region: str) -> KmsClient:  # replicas may be in regions not listed
+        with lock:
+            if region not in clients:
+                clients[region] = KmsClient(replace(aws, region=region))
+            return clients[region]
+
+    entries = collect([clients[name] for name in names], replica_client=client_in)
     rows = [
         {
             "region": e.region,
@@ -31,6 +40,7 @@ def inventory(regions, all_keys, aws, output_format) -> None:
             "state": e.key.state,
             "materials": len(e.materials) if e.key.origin == "EXTERNAL" else None,
             "rotations left": e.rotations_left,
+            "multi-Region": e.multi_region,
             "earliest expiry": e.earliest_expiry,
             "age (days)": e.age_days,
             "generation": e.tags.get("byok:generation"),
@@ -47,6 +57,7 @@ def inventory(regions, all_keys, aws, output_format) -> None:
         "state",
         "materials",
         "rotations left",
+        "multi-Region",
         "earliest expiry",
         "age (days)",
         "generation",
