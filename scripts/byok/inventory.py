@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterial, KmsKey
 from byok.rotation.budget import remaining, rotations_used
+from byok.rotation.replicas import ReplicaCheck, ReplicaClient, check_replicas
 
 IN_FLIGHT = 4
 Progress = Callable[[str, int], None]  # (region, keys described so far in it)
@@ -32,6 +33,17 @@ class InventoryEntry:
     aliases: tuple[str, ...]
     tags: dict[str, str]
     materials: tuple[KeyMaterial, ...]
+    replicas: tuple[ReplicaCheck, ...] = ()  # a multi-Region primary's replicas, compared with it
+
+    @property
+    def multi_region(self) -> str | None:
+        """Where a multi-Region key stands: its replicas (flagged if they differ) or its primary's region."""
+        if not self.key.multi_region:
+            return None
+        if self.key.primary_region and self.key.primary_region != self.region:
+            return f"replica of {self.key.primary_region}"
+        checks = [f"{c.region} {'; '.join(c.problems) if c.problems else 'ok'}" for c in self.replicas]
+        return "primary: " + (", ".join(checks) or "no replicas")
 
     @property
     def age_days(self) -> int | None:
@@ -50,16 +62,24 @@ class InventoryEntry:
 
 
 def entries(
-    clients: Iterable[KmsClient], workers: int = 8, progress: Progress | None = None
+    clients: Iterable[KmsClient],
+    workers: int = 8,
+    progress: Progress | None = None,
+    replica_client: ReplicaClient | None = None,
 ) -> Iterator[InventoryEntry]:
-    """Describe every key of every region concurrently (KMS calls are I/O-bound), in listing order."""
+    """Describe every key of every region concurrently (KMS calls are I/O-bound), in listing order.
+
+    With ``replica_client`` (region -> KMS client), each imported multi-Region primary is compared with its
+    replicas, which may live in regions not listed.
+    """
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="byok-inventory") as pool:
         for client in clients:
             aliases = client.all_aliases()
             running: deque[Future[InventoryEntry]] = deque()
             done = 0
             for key_id in client.key_ids():
-                running.append(pool.submit(_describe, client, key_id, tuple(sorted(aliases.pop(key_id, [])))))
+                key_aliases = tuple(sorted(aliases.pop(key_id, [])))
+                running.append(pool.submit(_describe, client, key_id, key_aliases, replica_client))
                 if len(running) >= workers * IN_FLIGHT:
                     yield running.popleft().result()
                     done += 1
@@ -72,7 +92,10 @@ def entries(
                 progress(client.region, done)
 
 
-def _describe(client: KmsClient, key_id: str, aliases: tuple[str, ...]) -> InventoryEntry:
+def _describe(
+    client: KmsClient, key_id: str, aliases: tuple[str, ...], replica_client: ReplicaClient | None
+) -> InventoryEntry:
     key = client.describe(key_id)
     materials = client.list_materials(key_id) if key.origin == "EXTERNAL" else []
-    return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials))
+    replicas = check_replicas(key, materials, replica_client) if materials and replica_client else []
+    return InventoryEntry(client.region, key, aliases, client.tags(key_id), tuple(materials), tuple(replicas))

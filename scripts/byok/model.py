@@ -132,6 +132,8 @@ class KmsKey:
     origin: str
     key_spec: str
     multi_region: bool = False
+    replica_regions: tuple[str, ...] = ()  # a multi-Region primary's replicas (DescribeKey)
+    primary_region: str | None = None  # a multi-Region key's primary; its own region when it is the primary
     current_material_id: str | None = None
     creation_date: datetime | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)

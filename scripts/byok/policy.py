@@ -36,7 +36,10 @@ class MaintenanceWindow:
 
     def contains(self, moment: datetime) -> bool:
         moment = moment.astimezone(UTC)
-        return WEEKDAYS[moment.weekday()] in self.days and self.start <= moment.time() <= self.end
+        # whole seconds: an end of 23:59:59 includes the day's last second, not only its first microsecond
+        return (
+            WEEKDAYS[moment.weekday()] in self.days and self.start <= moment.time().replace(microsecond=0) <= self.end
+        )
 
     def next_opening(self, moment: datetime) -> datetime:
         moment = moment.astimezone(UTC)

@@ -161,3 +161,31 @@ def test_killed_at_a_multi_region_step_the_rerun_finishes_without_importing_twic
     label = f"byok/dev/dr/g{generation}/{key_id}"
     assert [m.label for m in hsm.list_materials(label)] == [label]  # one HSM object, whatever the crash
     assert "nothing to apply" in run_apply(root).stdout
+
+
+def test_material_list_and_inventory_show_replicas_and_flag_one_still_pending_import(multi_region, capsys, monkeypatch):
+    root, tfvars, key_id, clients = multi_region
+    alias = f"alias/{read_tfvars(tfvars).key('dr').alias}"
+    monkeypatch.setenv("BYOK_FAILPOINTS", "dr:replica-get-parameters@us-east-1=raise")
+    code, _, err = byok(capsys, "rotate", "apply", "--env", "dev")
+    assert code == 9, err  # eu-west-1 got the material, us-east-1 did not
+    monkeypatch.delenv("BYOK_FAILPOINTS")
+
+    code, out, _ = byok(capsys, "material", "list", "--key", alias, "--output", "json")
+    assert code == 0
+    listing = json.loads(out)
+    assert {row["region"] for row in listing["rows"]} == {PRIMARY, *REPLICAS}
+    assert "replica eu-west-1: same materials as the primary, all imported" in listing["notes"]
+    flagged = [note for note in listing["notes"] if note.startswith("REPLICA us-east-1")]
+    assert any("PendingImport" in note for note in flagged) and any("not imported in this region" in n for n in flagged)
+
+    code, out, _ = byok(capsys, "inventory", "--regions", f"{PRIMARY},us-east-1", "--output", "json")
+    assert code == 0
+    rows = {(row["region"], row["key id"]): row for row in json.loads(out)["rows"]}
+    primary = rows[(PRIMARY, key_id)]["multi-Region"]
+    assert primary.startswith("primary: eu-west-1 ok, us-east-1 PendingImport")
+    assert rows[("us-east-1", key_id)]["multi-Region"] == f"replica of {PRIMARY}"
+
+    assert byok(capsys, "rotate", "apply", "--env", "dev")[0] == 0  # the re-run imports the missing replica
+    code, out, _ = byok(capsys, "material", "list", "--key", alias, "--output", "json")
+    assert not [note for note in json.loads(out)["notes"] if note.startswith("REPLICA")]

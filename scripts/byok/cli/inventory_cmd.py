@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
@@ -21,8 +22,16 @@ from byok.output import Listing
 def inventory(regions, all_keys, aws, output_format) -> None:
     """List the KMS keys of the account: the seed of a rotation plan."""
     names = [r.strip() for r in regions.split(",")] if regions else [aws.region]
-    clients = (KmsClient(replace(aws, region=name)) for name in names)
-    found = entries(clients, progress=ProgressLine())
+    clients = {name: KmsClient(replace(aws, region=name)) for name in names}
+    lock = threading.Lock()
+
+    def client_in(region: str) -> KmsClient:  # replicas may be in regions not listed
+        with lock:
+            if region not in clients:
+                clients[region] = KmsClient(replace(aws, region=region))
+            return clients[region]
+
+    found = entries([clients[name] for name in names], progress=ProgressLine(), replica_client=client_in)
     rows = [_row(e) for e in found if all_keys or e.key.origin == "EXTERNAL"]  # entries are dropped as they come
     rows.sort(key=lambda row: (row["region"], row["aliases"] or "~", row["key id"]))
     columns = [
@@ -33,6 +42,7 @@ def inventory(regions, all_keys, aws, output_format) -> None:
         "state",
         "materials",
         "rotations left",
+        "multi-Region",
         "earliest expiry",
         "age (days)",
         "generation",
@@ -50,6 +60,7 @@ def _row(e: InventoryEntry) -> dict:
         "state": e.key.state,
         "materials": len(e.materials) if e.key.origin == "EXTERNAL" else None,
         "rotations left": e.rotations_left,
+        "multi-Region": e.multi_region,
         "earliest expiry": e.earliest_expiry,
         "age (days)": e.age_days,
         "generation": e.tags.get("byok:generation"),

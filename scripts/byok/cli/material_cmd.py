@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -25,12 +26,13 @@ from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
 from byok.material_policy import run_note
-from byok.model import Strategy
+from byok.model import KeyMaterial, Strategy
 from byok.output import Listing
 from byok.pending_imports import PendingImports
 from byok.policy import EstatePolicy
 from byok.renewal import MaterialRenewer, Renewal
 from byok.rotation.journaling import RunJournal
+from byok.rotation.replicas import check_replicas
 
 
 @click.group()
@@ -132,22 +134,29 @@ def list_(key_ref, aws, output_format) -> None:
     kms = KmsClient(aws)
     key = kms.describe(key_ref)
     materials = kms.list_materials(key.key_id)
-    rows = [
-        {
-            "material id": m.material_id,
-            "state": m.state,
-            "import": m.import_state,
-            "expires": m.valid_to or "never",
-            "hsm label": label_of(m),
-            "rotated": m.rotation_date,
-        }
-        for m in materials
-    ]
+    rows = [_material_row(aws.region, m) for m in materials]
+    notes = []
+    replicas = check_replicas(key, materials, lambda region: KmsClient(replace(aws, region=region)))
+    for replica in replicas:  # a multi-Region primary: every replica's materials, flagged where they differ
+        rows.extend(_material_row(replica.region, m) for m in replica.materials)
+        notes.extend(f"REPLICA {replica.region}: {problem}" for problem in replica.problems)
+        if not replica.problems:
+            notes.append(f"replica {replica.region}: same materials as the primary, all imported")
     title = f"{key.arn} ({key.state.value})"
-    emit(
-        Listing(title, ["material id", "state", "import", "expires", "hsm label", "rotated"], rows),
-        output_format,
-    )
+    columns = ["region", "material id", "state", "import", "expires", "hsm label", "rotated"]
+    emit(Listing(title, columns, rows, notes), output_format)
+
+
+def _material_row(region: str, material: KeyMaterial) -> dict[str, object]:
+    return {
+        "region": region,
+        "material id": material.material_id,
+        "state": material.state,
+        "import": material.import_state,
+        "expires": material.valid_to or "never",
+        "hsm label": label_of(material),
+        "rotated": material.rotation_date,
+    }
 
 
 @contextmanager

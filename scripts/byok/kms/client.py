@@ -102,6 +102,7 @@ class KmsClient:
     def describe(self, key: str) -> KmsKey:
         with self._call("DescribeKey", key):
             meta = self._kms.describe_key(KeyId=key)["KeyMetadata"]
+        multi_region = meta.get("MultiRegionConfiguration") or {}
         return KmsKey(
             key_id=meta["KeyId"],
             arn=meta["Arn"],
@@ -109,6 +110,8 @@ class KmsClient:
             origin=meta.get("Origin", "AWS_KMS"),
             key_spec=meta.get("KeySpec", "SYMMETRIC_DEFAULT"),
             multi_region=bool(meta.get("MultiRegion", False)),
+            replica_regions=tuple(replica["Region"] for replica in multi_region.get("ReplicaKeys", [])),
+            primary_region=(multi_region.get("PrimaryKey") or {}).get("Region"),
             current_material_id=meta.get("CurrentKeyMaterialId"),
             creation_date=meta.get("CreationDate"),
         )
