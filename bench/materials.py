@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import boto3
@@ -60,7 +60,8 @@ def _opencryptoki(work_dir: Path, pin: str) -> Iterator[HsmSettings]:
         daemon.stop(factory_reset=True)
 
 
-TOKENS: dict[str, Callable[[Path, str], contextmanager]] = {"SoftHSM2": _softhsm, "opencryptoki": _opencryptoki}
+TokenOpener = Callable[[Path, str], AbstractContextManager[HsmSettings]]
+TOKENS: dict[str, TokenOpener] = {"SoftHSM2": _softhsm, "opencryptoki": _opencryptoki}
 
 
 def run(out: Path, count: int = 200) -> str:
