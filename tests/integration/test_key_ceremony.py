@@ -104,12 +104,15 @@ def test_a_user_cannot_make_a_key_trusted(hsm):
         hsm._connection.run(lambda session: session.createObject(list(template.items())))
 
 
-def test_the_probe_says_what_the_token_did_with_the_attributes(hsm, token):
-    support = hsm.trusted_support()
+def test_the_probe_and_the_journal_say_what_the_token_did_with_the_attributes(settings, user_pin, token):
+    with Pkcs11Hsm.open(settings, user_pin, trusted_wrapping=TrustedWrapping.WHEN_SUPPORTED) as hsm:
+        support, note = hsm.trusted_support(), hsm.ceremony_note()
     if token.lacks("trusted-wrapping"):
         assert not support.available and set(support.refused) == {"CKA_WRAP_WITH_TRUSTED", "CKA_COPYABLE"}
+        assert note.startswith("trusted wrapping unavailable on this token (CKA_WRAP_WITH_TRUSTED: CKR_ATTRIBUTE")
     else:
         assert support.available and support.accepted == ("CKA_WRAP_WITH_TRUSTED", "CKA_COPYABLE")
+        assert note == "key-ceremony mode (CKA_WRAP_WITH_TRUSTED)"
 
 
 def test_required_mode_on_a_token_without_it_is_refused_before_anything_is_made(settings, user_pin, token, kms):
