@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import boto3
@@ -50,17 +50,20 @@ def _softhsm(work_dir: Path, pin: str) -> Iterator[HsmSettings]:
 
 @contextmanager
 def _opencryptoki(work_dir: Path, pin: str) -> Iterator[HsmSettings]:
-    """The machine's opencryptoki soft token; pkcsslotd is started (and stopped) here unless it already runs."""
+    """The machine's opencryptoki soft token (factory-fresh or byok's); pkcsslotd started and stopped here if needed."""
     daemon = SlotDaemon()
-    daemon.start(factory_reset=True)
+    daemon.start()
+    created = False
     try:
-        token = OpencryptokiToken.create("byok-bench", pin, "so" + pin[:6])
+        token = OpencryptokiToken.create("byok-bench", pin, "so" + pin[:6])  # refuses someone else's token
+        created = True
         yield HsmSettings(module=token.module, token_label=token.label)
     finally:
-        daemon.stop(factory_reset=True)
+        daemon.stop(factory_reset=created)
 
 
-TOKENS: dict[str, Callable[[Path, str], contextmanager]] = {"SoftHSM2": _softhsm, "opencryptoki": _opencryptoki}
+TokenOpener = Callable[[Path, str], AbstractContextManager[HsmSettings]]
+TOKENS: dict[str, TokenOpener] = {"SoftHSM2": _softhsm, "opencryptoki": _opencryptoki}
 
 
 def run(out: Path, count: int = 200) -> str:

@@ -116,13 +116,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+_created: set[str] = set()  # names of the token kinds this session initialised (so may reset at the end)
+
+
 @pytest.fixture(scope="session")
 def slot_daemon() -> Iterator[SlotDaemon]:
-    """pkcsslotd for this worker's opencryptoki tests; stopped, and the soft token reset, at the end."""
+    """pkcsslotd for the opencryptoki tests; stopped at the end, and the soft token reset if the tests created it."""
     daemon = SlotDaemon()
-    daemon.start(factory_reset=True)
+    daemon.start()
     yield daemon
-    daemon.stop(factory_reset=True)
+    daemon.stop(factory_reset=OPENCRYPTOKI.name in _created)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +134,8 @@ def token(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     kind: TokenKind = getattr(request, "param", SOFTHSM2)
     if kind is OPENCRYPTOKI:
         request.getfixturevalue("slot_daemon")
-        made = OpencryptokiToken.create(TOKEN_LABEL, kind.user_pin, kind.so_pin)
+        made = OpencryptokiToken.create(TOKEN_LABEL, kind.user_pin, kind.so_pin)  # refuses someone else's token
+        _created.add(kind.name)
     else:
         made = SoftHsmToken.create(tmp_path_factory.mktemp("softhsm"), TOKEN_LABEL, kind.user_pin, kind.so_pin)
     return TokenUnderTest(kind, made)

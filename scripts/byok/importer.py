@@ -157,7 +157,8 @@ class MaterialImporter:
         if plan.generate:
             progress("generate")
             hsm_material = self.hsm.generate_material(plan.label)
-            done("generate", {"check_value": hsm_material.check_value, "detail": f"HSM object {plan.label}"})
+            note = f"HSM object {plan.label}; {self.hsm.ceremony_note()}"
+            done("generate", {"check_value": hsm_material.check_value, "detail": note})
         else:
             hsm_material = self.hsm.find_material(plan.label)
             if hsm_material is None:

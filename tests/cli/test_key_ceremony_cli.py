@@ -55,6 +55,8 @@ def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env
     journal = Path(env["BYOK_CONFIG"]).parent / ".byok" / "journal.jsonl"
     events = [json.loads(line)["event"] for line in journal.read_text().splitlines()]
     assert "wrapping-key-approved" in events and events[-2] == "material-imported"
+    generated = next(json.loads(line) for line in journal.read_text().splitlines() if "material-generated" in line)
+    assert generated["detail"].endswith("key-ceremony mode (CKA_WRAP_WITH_TRUSTED)")
     assert not (journal.parent / "pending-imports" / f"{key_id}.json").exists()
     for result in (stopped, no_so_pin, wrong, approved):
         assert token.so_pin not in result.stdout + result.stderr and token.user_pin not in result.stdout + result.stderr

@@ -104,6 +104,7 @@ def test_import_and_renew_are_journaled(byok, cli_env, external_key):
     assert f"HSM object {imported['label']}" in imported_record["detail"] and key_id in imported["label"]
     assert renewed_record["material_id"] == imported["material id"]
     assert "trusted wrapping off: CLI tests" in records[0]["detail"]  # the opt-out is journaled on every run
+    assert records[1]["detail"].endswith("trusted wrapping off by configuration")
 
 
 def test_label_of_another_keys_material_is_refused_before_any_kms_write(byok, cli_env, external_key, endpoint):

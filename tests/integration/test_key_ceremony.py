@@ -9,6 +9,7 @@ wrapping key (and, for RSA_AES, the trusted ephemeral AES key).
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import PyKCS11
 import pytest
@@ -23,6 +24,7 @@ from byok.importer import MaterialImporter
 from byok.material_policy import TrustedWrapping
 from byok.model import KeyMaterialState
 from byok.pending_imports import PendingImports
+from byok.renewal import MaterialRenewer
 
 
 def _attack(hsm: Pkcs11Hsm, label: str) -> bytes:
@@ -102,12 +104,15 @@ def test_a_user_cannot_make_a_key_trusted(hsm):
         hsm._connection.run(lambda session: session.createObject(list(template.items())))
 
 
-def test_the_probe_says_what_the_token_did_with_the_attributes(hsm, token):
-    support = hsm.trusted_support()
+def test_the_probe_and_the_journal_say_what_the_token_did_with_the_attributes(settings, user_pin, token):
+    with Pkcs11Hsm.open(settings, user_pin, trusted_wrapping=TrustedWrapping.WHEN_SUPPORTED) as hsm:
+        support, note = hsm.trusted_support(), hsm.ceremony_note()
     if token.lacks("trusted-wrapping"):
         assert not support.available and set(support.refused) == {"CKA_WRAP_WITH_TRUSTED", "CKA_COPYABLE"}
+        assert note.startswith("trusted wrapping unavailable on this token (CKA_WRAP_WITH_TRUSTED: CKR_ATTRIBUTE")
     else:
         assert support.available and support.accepted == ("CKA_WRAP_WITH_TRUSTED", "CKA_COPYABLE")
+        assert note == "key-ceremony mode (CKA_WRAP_WITH_TRUSTED)"
 
 
 def test_required_mode_on_a_token_without_it_is_refused_before_anything_is_made(settings, user_pin, token, kms):
@@ -119,3 +124,38 @@ def test_required_mode_on_a_token_without_it_is_refused_before_anything_is_made(
         with pytest.raises(TrustedWrappingUnavailable, match="cannot enforce it .*CKA_WRAP_WITH_TRUSTED"):
             hsm.generate_material(label)
         assert hsm.find_material(label) is None
+
+
+@pytest.mark.needs("trusted-wrapping")
+def test_renewal_of_ceremony_material_waits_for_approval_too(settings, user_pin, token, kms, tmp_path):
+    """The same material re-imported (EXISTING_KEY_MATERIAL) leaves the HSM only under an approved key as well."""
+    pending = PendingImports(tmp_path)
+    key, _ = _key(kms)
+
+    def approve() -> None:
+        waiting = pending.load(key.arn)
+        with Pkcs11Hsm.open_as_security_officer(settings, token.so_pin) as officer:
+            officer.approve_wrapping_key(waiting.params.public_key_der, waiting.params.algorithm)
+
+    def user() -> Pkcs11Hsm:
+        return Pkcs11Hsm.open(settings, user_pin, trusted_wrapping=TrustedWrapping.WHEN_SUPPORTED)
+
+    with user() as hsm, pytest.raises(ApprovalPending):
+        importer = MaterialImporter(hsm, kms, hsm.choose_algorithm(), pending=pending)
+        importer.execute(importer.plan(key.arn), valid_to=datetime.now(UTC) + timedelta(days=10))
+    approve()
+    with user() as hsm:
+        importer = MaterialImporter(hsm, kms, hsm.choose_algorithm(), pending=pending)
+        imported = importer.execute(importer.plan(key.arn), valid_to=datetime.now(UTC) + timedelta(days=10))
+    with user() as hsm:
+        renewer = MaterialRenewer(hsm, kms, hsm.choose_algorithm(), pending=pending)
+        (renewal,) = renewer.plan(key.arn, datetime.now(UTC), timedelta(days=30))
+        with pytest.raises(ApprovalPending):
+            renewer.renew(renewal, datetime.now(UTC) + timedelta(days=300))
+    approve()
+    with user() as hsm:
+        renewer = MaterialRenewer(hsm, kms, hsm.choose_algorithm(), pending=pending)
+        (renewal,) = renewer.plan(key.arn, datetime.now(UTC), timedelta(days=30))
+        assert renewer.renew(renewal, datetime.now(UTC) + timedelta(days=300)) == imported.material_id
+    (material,) = kms.list_materials(key.arn)
+    assert material.valid_to > datetime.now(UTC) + timedelta(days=200) and pending.load(key.arn) is None

@@ -44,6 +44,10 @@ class HsmBackend(Protocol):
         """The strongest capability, or ``forced`` if the token can do it (MechanismUnsupported if not)."""
         ...
 
+    def ceremony_note(self) -> str:
+        """The trusted-wrapping state new material gets, and what the token refused, for the journal."""
+        ...
+
     def generate_material(self, label: str) -> HsmMaterial:
         """A new persistent AES-256 object; refuses a label that exists, because labels identify material."""
         ...

@@ -3,8 +3,9 @@
 opencryptoki 3.8.1 needs its slot daemon ``pkcsslotd`` (no systemd in containers: it is started
 directly) and keeps the software token in ``/var/lib/opencryptoki/swtok``: that path is compiled
 in (only its last part is configurable, per slot, with ``tokname``), so the token cannot live under a
-work dir. ``OpencryptokiToken.create`` therefore empties the token, and a daemon started with
-``factory_reset`` returns it to the factory state before and after. PINs go through PyKCS11
+work dir. ``OpencryptokiToken.create`` therefore initialises a factory-fresh token or empties one it initialised
+before (labelled the same), never anyone else's; ``SlotDaemon.stop(factory_reset=True)``, called only by
+whoever created the token, returns it to the factory state. PINs go through PyKCS11
 (C_InitToken, C_SetPIN, C_InitPIN), never ``pkcsconf`` argv.
 """
 
@@ -51,12 +52,10 @@ class SlotDaemon:
             return None
         return pid if comm == "pkcsslotd" and state != "Z" else None
 
-    def start(self, *, factory_reset: bool = False) -> None:
-        """Start pkcsslotd unless it runs; ``factory_reset`` first empties the soft token (only if we start it)."""
+    def start(self) -> None:
+        """Start pkcsslotd unless it runs."""
         if self.running_pid() is not None:
             return
-        if factory_reset:
-            _remove_token_state()
         if not Path(DAEMON).is_file():
             raise HsmError(f"{DAEMON} does not exist", "install opencryptoki (Debian: apt install opencryptoki)")
         subprocess.run([DAEMON], check=True, timeout=30)  # forks into the background and writes its pid file
@@ -76,7 +75,7 @@ class SlotDaemon:
         return True
 
     def stop(self, *, factory_reset: bool = False) -> None:
-        """Stop the daemon this object started; ``factory_reset`` then removes the soft token's state."""
+        """Stop the daemon this object started; ``factory_reset`` (for a token we created) then removes its state."""
         if self.started_pid is None:
             return
         libraries.finalise(MODULE)  # pkcsslotd ignores SIGTERM while a process is attached to it

@@ -139,6 +139,16 @@ class Pkcs11Hsm:
             )
         return self.trusted_wrapping != TrustedWrapping.OFF and support.available
 
+    def ceremony_note(self) -> str:
+        """For the journal: the trusted-wrapping state of new material, naming what the token refused."""
+        if self.trusted_wrapping == TrustedWrapping.OFF:
+            return "trusted wrapping off by configuration"
+        if self.key_ceremony():
+            return "key-ceremony mode (CKA_WRAP_WITH_TRUSTED)"
+        support = self.trusted_support()
+        refused = ", ".join(f"{name}: {code}" for name, code in support.refused.items()) or support.detail
+        return f"trusted wrapping unavailable on this token ({refused})"
+
     def generate_material(self, label: str) -> HsmMaterial:
         _check_label(label)
         attempted = False
