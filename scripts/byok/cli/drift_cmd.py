@@ -22,6 +22,8 @@ from byok.drift.sources.code import CodeSource
 from byok.drift.sources.live import DEFAULT_WORKERS, LiveSource
 from byok.drift.sources.plan import PlanSource
 from byok.errors import ByokError
+from byok.files import check_directory_writable, check_writable, write_atomically
+from byok.kms.transport import require_secure_endpoint
 from byok.policy import EstatePolicy, load_policy
 from byok.report import FORMATS, NIGHTLY, ReportOptions
 
@@ -113,6 +115,7 @@ def live_options(func: Callable) -> Callable:
 
 
 def _live(estate: Estate, endpoint_url, regions, accounts, role_name, workers) -> LiveSource:
+    require_secure_endpoint(endpoint_url)
     return LiveSource(
         regions=estate.regions(regions),
         accounts=estate.accounts(accounts),
@@ -136,11 +139,13 @@ def _options(estate: Estate, result: DriftResult, fail_on: str, accounts: str | 
 def _finish(
     estate: Estate, sources: list[FactSource], output_format: str, output_file: Path | None, fail_on: str, accounts=None
 ) -> None:
+    if output_file:
+        check_writable(output_file, "output file")
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
     options = _options(estate, result, fail_on, accounts)
     text = FORMATS[output_format](result, options)
     if output_file:
-        output_file.write_text(text, encoding="utf-8")
+        write_atomically(output_file, text)
     else:
         click.echo(text, nl=False)
     failing = result.at_least(options.fail_on)
@@ -225,14 +230,14 @@ def all_(
 def report(output_dir, path, config, environment, endpoint_url, regions, accounts, role_name, workers) -> None:
     """The nightly report: drift-report.md and a self-contained drift-report.html with a timeline."""
     estate = Estate.open(config, environment)
+    check_directory_writable(output_dir, "report directory")
     sources: list[FactSource] = [CodeSource(path)] if path else []
     sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers))
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
     options = _options(estate, result, "high", accounts)
-    output_dir.mkdir(parents=True, exist_ok=True)
     for suffix, renderer in NIGHTLY.items():
         target = output_dir / f"drift-report.{suffix}"
-        target.write_text(renderer(result, options), encoding="utf-8")
+        write_atomically(target, renderer(result, options))
         click.echo(str(target))
 
 
@@ -247,11 +252,12 @@ def retired_keys(
 ) -> None:
     """Write every name of every retired key, one per line, for the Checkov policy CKV_BYOK_5."""
     estate = Estate.open(config, environment)
+    check_writable(output_file, "output file")
     evidence = Evidence(intent=estate.intent)
     if plan_json:
         evidence.add(PlanSource.from_file(plan_json).facts())
     if use_live:
         evidence.add(_live(estate, endpoint_url, regions, accounts, role_name, workers).facts())
     names = retired_references(evidence)
-    output_file.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+    write_atomically(output_file, "".join(f"{name}\n" for name in names))
     click.echo(f"{len(names)} retired key reference(s) -> {output_file}")

@@ -13,12 +13,14 @@ from byok.cli.options import (
     open_hsm,
     output_option,
 )
-from byok.errors import ConfigError
+from byok.errors import ConfigError, UsageError
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
 from byok.model import Strategy
 from byok.output import Listing
 from byok.renewal import MaterialRenewer
+
+MAX_VALIDITY = timedelta(days=365)
 
 
 @click.group()
@@ -55,8 +57,8 @@ def import_(
 ) -> None:
     """Generate material in the HSM, wrap it inside the HSM, import it, and rotate (in place)."""
     if valid_to and no_expiry:
-        raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
-    expiry = _utc(valid_to) if valid_to else None
+        raise UsageError("--valid-to and --no-expiry contradict each other", "give one of them")
+    expiry = _future_expiry(_utc(valid_to), datetime.now(UTC)) if valid_to else None
     kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
@@ -121,6 +123,18 @@ def list_(key_ref, aws, output_format) -> None:
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _future_expiry(valid_to: datetime, now: datetime) -> datetime:
+    """KMS refuses a ValidTo in the past or beyond 365 days: refuse it before the HSM generates anything."""
+    if valid_to <= now:
+        raise UsageError(f"--valid-to {valid_to.isoformat()} is in the past", "give a future date (UTC)")
+    if valid_to > now + MAX_VALIDITY:
+        raise UsageError(
+            f"--valid-to {valid_to.date().isoformat()} is more than 365 days ahead (KMS allows at most 365)",
+            "give an earlier date, or --no-expiry",
+        )
+    return valid_to
 
 
 @material.command("renew")

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import click
 
+from byok.sandbox.address import bind_address
+
 
 @click.group()
 def sandbox() -> None:
-    """Run the local AWS endpoint (moto + byok's KMS import extension)."""
+    """The embedded default: a local AWS endpoint (moto + byok's KMS import extension) and a SoftHSM2 token.
+
+    `byok sandbox up` starts both in the background, `eval "$(byok sandbox env)"` points this shell at them,
+    `byok sandbox clock --advance 400d` moves the endpoint's clock (material expiry), `byok sandbox down`
+    stops it."""
 
 
 @sandbox.command()
-@click.option("--port", type=int, default=0, show_default=True, help="TCP port (0 picks a free one).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it on loopback.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="TCP port (0 picks a free one)."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=lambda ctx, param, value: bind_address(value),
+    help="Address to bind; keep it on loopback (anything else is announced with a warning).",
+)
 def serve(port: int, host: str) -> None:
-    """Serve in the foreground; the first line of output is the endpoint URL."""
+    """Serve in the foreground until SIGINT or SIGTERM; the first line of output is the endpoint URL."""
     from byok.sandbox.server import serve as run_server
 
     run_server(port=port, host=host)
+    click.echo("sandbox stopped", err=True)

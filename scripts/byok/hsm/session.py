@@ -9,6 +9,7 @@ second loss is reported rather than looped on.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -31,6 +32,8 @@ SESSION_LOST = frozenset(
         PyKCS11.CKR_CRYPTOKI_NOT_INITIALIZED,
     }
 )
+SOFTHSM_CONF = "SOFTHSM2_CONF"
+_NOT_LOADABLE = -1  # PyKCS11's code when dlopen itself fails
 PIN_REFUSED = frozenset({PyKCS11.CKR_PIN_INCORRECT, PyKCS11.CKR_PIN_LOCKED, PyKCS11.CKR_PIN_LEN_RANGE})
 
 
@@ -63,10 +66,27 @@ def load_library(module: str) -> PyKCS11.PyKCS11Lib:
     try:
         return lib.load(module)
     except PyKCS11.PyKCS11Error as exc:
-        raise HsmError(
-            f"cannot load PKCS#11 library {module}: {ckr_name(exc)}",
+        raise _load_failure(module, exc) from None
+
+
+def _load_failure(module: str, exc: PyKCS11.PyKCS11Error) -> HsmError:
+    """Tell "not a PKCS#11 library" from "a library whose C_Initialize failed": the remedies differ."""
+    if exc.value == _NOT_LOADABLE:
+        return HsmError(
+            f"cannot load {module}: it is not a shared library this machine can load",
             "check that the file is the HSM vendor's PKCS#11 module for this architecture",
-        ) from None
+        )
+    cause = f"the PKCS#11 library {module} loaded, but its C_Initialize failed with {ckr_name(exc)}"
+    if exc.value == PyKCS11.CKR_HOST_MEMORY:
+        return HsmError(cause, "opencryptoki says this when its pkcsslotd daemon is not running: start pkcsslotd")
+    conf = os.environ.get(SOFTHSM_CONF)
+    if "softhsm" in Path(module).name.lower():
+        where = f"SOFTHSM2_CONF={conf}" if conf else "SOFTHSM2_CONF is unset, so /etc/softhsm/softhsm2.conf"
+        return HsmError(
+            cause,
+            f"check the SoftHSM2 configuration: {where} must name a readable file whose directories.tokendir exists",
+        )
+    return HsmError(cause, "check the HSM client's configuration and that its service or daemon is running")
 
 
 class TokenSession:
