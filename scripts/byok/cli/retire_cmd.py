@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -20,9 +21,11 @@ from byok.terraform.workspace import Workspace
 
 
 def _terraform_references(policy, environment, endpoint_url):
-    """Resources in the environment's Terraform state that still name the key (aliases excluded)."""
-    state = Workspace(policy.terraform_dir, engine_from_env(), endpoint_url).state(environment)
-    return lambda key: [f"terraform/{environment}: {address}" for address in state_references(state, key.key_id)]
+    """Resources in the environment's Terraform state that still name the key (aliases excluded).
+
+    The state is read on first use only: a retirement refused for another reason never waits for Terraform."""
+    state = functools.cache(lambda: Workspace(policy.terraform_dir, engine_from_env(), endpoint_url).state(environment))
+    return lambda key: [f"terraform/{environment}: {address}" for address in state_references(state(), key.key_id)]
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from byok.sandbox.address import bind_address
+from byok.sandbox.address import bind_address, warn_unless_loopback
 
 
 @click.group()
@@ -31,5 +31,5 @@ def serve(port: int, host: str) -> None:
     """Serve in the foreground until SIGINT or SIGTERM; the first line of output is the endpoint URL."""
     from byok.sandbox.server import serve as run_server
 
-    run_server(port=port, host=host)
+    run_server(port=port, host=host, listening=lambda: warn_unless_loopback(host))
     click.echo("sandbox stopped", err=True)

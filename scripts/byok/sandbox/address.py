@@ -17,17 +17,25 @@ from byok.errors import UsageError
 
 def bind_address(host: str) -> str:
     """The address to bind, after refusing one that is not an address or a resolvable name."""
+    _resolve(host)
+    return host
+
+
+def _resolve(host: str) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         resolved = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise UsageError(
             f"--host {host!r} is not an address or a name this machine can resolve", "use 127.0.0.1"
         ) from None
-    addresses = {ipaddress.ip_address(entry[4][0].split("%")[0]) for entry in resolved}
-    if not all(address.is_loopback for address in addresses):
+    return {ipaddress.ip_address(entry[4][0].split("%")[0]) for entry in resolved}
+
+
+def warn_unless_loopback(host: str) -> None:
+    """Once the sandbox listens: say loudly that a non-loopback address exposes it."""
+    if not all(address.is_loopback for address in _resolve(host)):
         click.echo(
-            f"WARNING: the sandbox will listen on {host}, not on loopback: anyone who reaches this machine can use "
+            f"WARNING: the sandbox listens on {host}, not on loopback: anyone who reaches this machine can use "
             "it with any credentials and move its clock. Use --host 127.0.0.1 unless you mean it.",
             err=True,
         )
-    return host

@@ -10,6 +10,7 @@ import logging
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
 from moto.moto_api._internal.models import moto_api_backend
@@ -104,11 +105,14 @@ class LocalEndpoint:
         outages.clear()
 
 
-def serve(port: int = 0, host: str = "127.0.0.1") -> None:
-    """Serve until SIGINT or SIGTERM; the first stdout line is the endpoint URL, so callers can read it."""
+def serve(port: int = 0, host: str = "127.0.0.1", listening: Callable[[], None] = lambda: None) -> None:
+    """Serve until SIGINT or SIGTERM; the first stdout line is the endpoint URL, so callers can read it.
+
+    ``listening`` runs once the address is bound (the CLI warns there about a non-loopback address)."""
     with LocalEndpoint(port, host) as endpoint:
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         print(endpoint.url, flush=True)
+        listening()
         stop.wait()
