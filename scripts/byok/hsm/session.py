@@ -73,7 +73,7 @@ def _load_failure(module: str, exc: PyKCS11.PyKCS11Error) -> HsmError:
     """Tell "not a PKCS#11 library" from "a library whose C_Initialize failed": the remedies differ."""
     if exc.value == _NOT_LOADABLE:
         return HsmError(
-            f"cannot load {module}: it is not a shared library this machine can load",
+            f"cannot load PKCS#11 library {module}: it is not a shared library this machine can load",
             "check that the file is the HSM vendor's PKCS#11 module for this architecture",
         )
     cause = f"the PKCS#11 library {module} loaded, but its C_Initialize failed with {ckr_name(exc)}"
