@@ -147,3 +147,29 @@ def test_a_fresh_environment_awaits_its_first_import_and_propose_explains_key(by
     assert nothing.returncode == 0
     assert "await their first import: run `byok rotate apply --env dev`" in nothing.stdout
     assert "to rotate a key before it is due: `byok rotate propose --env dev --key NAME`" in nothing.stdout
+
+
+def test_retirement_can_be_tried_in_the_sandbox_by_moving_its_clock(byok_in, estate, kms, endpoint):
+    """Grace periods run on KMS's clock (the Date of its answers), which `byok sandbox clock` moves.
+
+    The journal stamps real time, so once the sandbox is a month ahead, the material deleted "now" is already
+    past its grace too: the next stage (drop from the tfvars) is allowed without moving the clock again."""
+    plugins = {"BYOK_TERRAFORM_PLUGIN_DIR": str(REPO / ".cache" / "terraform-plugins")}
+    assert byok_in("rotate", "apply", "--env", "dev").returncode == 0
+    assert byok_in("rotate", "propose", "--env", "dev", "--key", "s3").returncode == 0
+    s3 = read_tfvars(estate / "terraform" / "dev" / "byok.auto.tfvars").key("s3")
+    g2 = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=f"alias/{s3.alias}-g2", TargetKeyId=g2)
+    assert byok_in("rotate", "apply", "--env", "dev").returncode == 0  # its canaries just used g1
+    retire = ("retire", "--env", "dev", "--key", "s3", "--generation", "1")
+    try:
+        recent = byok_in(*retire, "--dry-run", **plugins)
+        assert recent.returncode == 6 and "within the 30-day grace" in error_line(recent)
+        assert byok_in("sandbox", "clock", "--advance", "31d").returncode == 0
+        allowed = byok_in(*retire, **plugins)
+        assert allowed.returncode == 0, allowed.stderr
+        assert "next stage for s3 g1: delete-material" in allowed.stdout and "material deleted" in allowed.stdout
+        dropped = byok_in(*retire, "--dry-run", **plugins)
+        assert dropped.returncode == 0 and "next stage for s3 g1: drop-from-tfvars" in dropped.stdout
+    finally:
+        assert byok_in("sandbox", "clock", "--reset").returncode == 0

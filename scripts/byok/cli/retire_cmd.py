@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 
@@ -65,7 +65,7 @@ def retire(
         kms,
         _terraform_references(policy, environment, aws.endpoint_url),
         journal_path(policy.state_dir),
-        datetime.now(UTC),
+        kms.server_time(),  # grace periods on KMS's clock, which reports the last use (the sandbox's can be moved)
         timedelta(days=grace_days),
     )
     decision = retirement.decide(state, key_name, generation)

@@ -15,6 +15,8 @@ from types import TracebackType
 
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from byok.errors import ConfigError
 from byok.sandbox import clock, outages
@@ -26,6 +28,14 @@ from byok.sandbox.wrapping_keys import POOL
 
 class BindFailed(ConfigError):
     """The endpoint could not listen where it was asked to (port in use, address not on this machine)."""
+
+
+class _DatedHandler(MotoRequestHandler):
+    """Every answer's Date header is the sandbox clock's, as AWS's is AWS's: a client that compares KMS's
+    timestamps with KMS's clock (``byok retire``) sees a clock moved by ``byok sandbox clock`` too."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(clock.now().timestamp() if timestamp is None else timestamp)
 
 
 class _Server(ThreadedMotoServer):
@@ -47,8 +57,12 @@ class _Server(ThreadedMotoServer):
         super().start()
 
     def _server_entry(self) -> None:
+        """moto's own entry, with a request handler whose Date header tells the sandbox's time."""
         try:
-            super()._server_entry()
+            app = DomainDispatcherApplication(create_backend_app)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=_DatedHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
         except (OSError, SystemExit) as exc:
             self.bind_error = getattr(exc, "strerror", None) or "the address could not be bound"
             self._server_ready_event.set()

@@ -101,7 +101,10 @@ class Workspace:
         return planned
 
     def state(self, environment: str) -> dict[str, Any]:
-        return self.engine.show_json(self.root(environment))
+        """The root's state as JSON; init first (fast when done), since a fresh checkout has no providers yet."""
+        root = self.existing_root(environment)
+        self.engine.init(root)
+        return self.engine.show_json(root)
 
     def outputs(self, environment: str) -> dict[str, Any]:
         return self.engine.output(self.root(environment))
