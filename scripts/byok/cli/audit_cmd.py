@@ -18,7 +18,7 @@ from byok.audit.pack import verify_pack
 from byok.audit.record import GENESIS
 from byok.audit.verify import Verdict, verify_file
 from byok.cli.options import config_option, emit, output_option
-from byok.errors import ConfigError
+from byok.errors import ConfigError, UsageError
 from byok.output import Listing
 from byok.policy import load_policy
 
@@ -71,9 +71,12 @@ def audit() -> None:
     help="Verify an evidence pack (directory or .tar.gz) instead of the journal.",
 )
 @click.option("--repair-tail", is_flag=True, help="Show and remove a last record cut off by a crash, and journal it.")
+@click.option("--dry-run", is_flag=True, help="With --repair-tail: say what would be removed; change nothing.")
 @output_option
-def verify_cmd(journal, config_path, expect_head, after, pack, repair_tail, output_format) -> None:
+def verify_cmd(journal, config_path, expect_head, after, pack, repair_tail, dry_run, output_format) -> None:
     """Check every record's hash and its link to the one before; name the first problem and its line."""
+    if dry_run and not repair_tail:
+        raise UsageError("--dry-run applies to --repair-tail only", "add --repair-tail, or drop --dry-run")
     if pack is not None:
         _report(str(pack), verify_pack(pack), output_format)
         return
@@ -83,6 +86,8 @@ def verify_cmd(journal, config_path, expect_head, after, pack, repair_tail, outp
     notes = []
     if repair_tail and verdict.problem is None:
         notes.append("nothing to repair: the last record is whole")
+    elif repair_tail and verdict.problem is not None and verdict.problem.kind == "partial-tail" and dry_run:
+        notes.append(f"dry run: would remove the partial record at line {verdict.problem.line}; nothing changed")
     elif repair_tail and verdict.problem is not None and verdict.problem.kind == "partial-tail":
         Journal(path).repair_tail(show=_show_removed)
         notes.append(f"removed the partial record at line {verdict.problem.line} and journalled the repair")
