@@ -292,6 +292,12 @@ CASES = [
         2,
         "more than 365 days ahead",
     ),
+    Case(
+        "propose an unknown key",
+        ("rotate", "propose", "--env", "dev", "--key", "s4"),
+        3,
+        "has no key named 's4' -> keys here: dynamodb, messaging, rds, s3",
+    ),
     # rotate verify
     Case(
         "verify with the endpoint down",
