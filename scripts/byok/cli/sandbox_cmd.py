@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
-from byok.sandbox.address import bind_address, warn_unless_loopback
+
+def _bind_address(host: str) -> str:
+    from byok.sandbox.address import bind_address  # byok.sandbox pulls moto: only `serve` needs it
+
+    return bind_address(host)
 
 
 @click.group()
@@ -24,11 +28,12 @@ def sandbox() -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    callback=lambda ctx, param, value: bind_address(value),
+    callback=lambda ctx, param, value: _bind_address(value),
     help="Address to bind; keep it on loopback (anything else is announced with a warning).",
 )
 def serve(port: int, host: str) -> None:
     """Serve in the foreground until SIGINT or SIGTERM; the first line of output is the endpoint URL."""
+    from byok.sandbox.address import warn_unless_loopback
     from byok.sandbox.server import serve as run_server
 
     run_server(port=port, host=host, listening=lambda: warn_unless_loopback(host))
