@@ -16,7 +16,8 @@ def sandbox() -> None:
     """The embedded default: a local AWS endpoint (moto + byok's KMS import extension) and a SoftHSM2 token.
 
     `byok sandbox up` starts both in the background, `eval "$(byok sandbox env)"` points this shell at them,
-    `byok sandbox clock --advance 400d` moves the endpoint's clock (material expiry), `byok sandbox down`
+    `byok sandbox clock --advance 400d` moves the endpoint's clock (material expiry,
+    retirement grace), `byok sandbox down`
     stops it."""
 
 

@@ -102,8 +102,8 @@ def _moment(text: str) -> str:
 def clock(endpoint_url: str, advance: str | None, set_to: str | None, reset: bool) -> None:
     """Show or move the sandbox's clock: what KMS expiry (ValidTo), import-token lifetime and key usage see.
 
-    Without an option it prints the sandbox's time. byok's own grace periods (retire --grace-days) count from
-    the journal's timestamps, i.e. real time."""
+    Without an option it prints the sandbox's time. `byok retire` measures its grace periods on KMS's clock
+    (the Date of its answers), so moving this clock lets a retirement be tried; the journal keeps real time."""
     chosen = [name for name, value in (("--advance", advance), ("--set", set_to), ("--reset", reset)) if value]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} exclude each other", "give one of them")
