@@ -6,7 +6,9 @@ every other setting can also be given on the command line.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,10 @@ from byok.model import WrappingAlgorithm, WrappingKeySpec
 
 DEFAULT_PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 DEFAULT_TOKEN_LABEL = "byok"  # noqa: S105 - a PKCS#11 token label, not a secret
+ALLOW_SHARED_PIN_FILE = "BYOK_ALLOW_SHARED_PIN_FILE"
+_SHARED = stat.S_IRWXG | stat.S_IRWXO
+
+log = logging.getLogger(__name__)
 
 
 def read_pin(env: dict[str, str] | None = None) -> str:
@@ -26,7 +32,10 @@ def read_pin(env: dict[str, str] | None = None) -> str:
     if pin_file:
         path = Path(pin_file)
         try:
+            _check_private(path, env)
             pin = path.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise ConfigError(f"the HSM PIN file {path} is not text", "write the token user PIN into it") from None
         except OSError as exc:
             raise ConfigError(
                 f"cannot read the HSM PIN file {path}: {exc.strerror}",
@@ -50,6 +59,20 @@ def read_so_pin(env: dict[str, str] | None = None) -> str:
             "the security officer sets BYOK_HSM_SO_PIN_FILE to a file holding the SO PIN (never on the command line)",
         )
     return read_pin({"BYOK_HSM_PIN_FILE": env["BYOK_HSM_SO_PIN_FILE"]})
+
+
+def _check_private(path: Path, env: dict[str, str]) -> None:
+    """A PIN file others can read is a PIN others know: refused, or only warned about when the owner opts out."""
+    mode = path.stat().st_mode
+    if not mode & _SHARED:
+        return
+    cause = f"the HSM PIN file {path} is open to group or others (mode {stat.filemode(mode)})"
+    if env.get(ALLOW_SHARED_PIN_FILE) == "1":
+        log.warning("WARNING: %s; accepted because %s=1", cause, ALLOW_SHARED_PIN_FILE)
+        return
+    raise ConfigError(
+        cause, f"chmod 600 {path}; or set {ALLOW_SHARED_PIN_FILE}=1 to accept it with a warning (not recommended)"
+    )
 
 
 @dataclass(frozen=True)

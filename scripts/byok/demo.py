@@ -18,7 +18,7 @@ from pathlib import Path
 from byok.canary import Canary, make_canary, verify_canary
 from byok.cli.main import main as byok_cli
 from byok.config import AwsSettings
-from byok.errors import ByokError
+from byok.errors import ByokError, ConfigError
 from byok.estate import EnvironmentState
 from byok.kms.client import KmsClient
 from byok.policy import load_policy
@@ -103,8 +103,23 @@ def prepare_token(work_dir: Path) -> Path:
     return pin_file
 
 
+ESTATE_PARTS = ("terraform", "modules", "byok.toml")
+
+
+def require_estate(source: Path) -> Path:
+    """Refuse, before anything is created, a --repo that is not a byok checkout."""
+    missing = [name for name in ESTATE_PARTS if not (source / name).exists()]
+    if missing:
+        raise ConfigError(
+            f"{source} is not a byok checkout: it has no {', '.join(missing)}",
+            "pass --repo the top directory of the byok checkout (where byok.toml lives)",
+        )
+    return source
+
+
 def copy_estate(source: Path, target: Path) -> Path:
     """A throw-away checkout of the estate: the demo's tfvars changes and state never touch the repo."""
+    require_estate(source)
     shutil.rmtree(target, ignore_errors=True)
     ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "byok.tfplan*", "local-endpoint.auto.tfvars")
     for name in ("terraform", "modules"):
@@ -123,7 +138,7 @@ def run_cli(say: Say, *args: str) -> None:
 class GitOpsDemo:
     def __init__(self, work_dir: Path, repo: Path, say: Say) -> None:
         self.work_dir = work_dir.resolve()
-        self.repo = repo.resolve()
+        self.repo = require_estate(repo.resolve())
         self.say = say
 
     def run(self) -> DemoReport:

@@ -135,7 +135,8 @@ class EnvironmentState:
         for managed in self.keys:
             if managed.name == name:
                 return managed
-        raise ConfigError(f"environment {self.environment} has no key named {name!r}")
+        known = ", ".join(k.name for k in self.keys) or "none"
+        raise ConfigError(f"environment {self.environment} has no key named {name!r}", f"keys here: {known}")
 
     def with_key(self, managed: ManagedKey) -> EnvironmentState:
         return replace(self, keys=tuple(managed if k.name == managed.name else k for k in self.keys))

@@ -12,9 +12,11 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from byok.errors import ConfigError
+from byok.estate import EnvironmentState
 from byok.kms.pacing import DEFAULT_HEADROOM
 from byok.kms.quotas import REQUEST_QUOTAS
 from byok.material_policy import MaterialPolicy, material_policy
+from byok.schema import BYOK_TOML, check_keys
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -30,9 +32,16 @@ class MaintenanceWindow:
     def __post_init__(self) -> None:
         unknown = [d for d in self.days if d not in WEEKDAYS]
         if unknown or not self.days:
-            raise ConfigError(f"window days {list(self.days)} must be drawn from {', '.join(WEEKDAYS)}")
+            raise ConfigError(
+                f"window.days {list(self.days)} must be drawn from {', '.join(WEEKDAYS)}",
+                f"write days as three-letter names, e.g. {list(WEEKDAYS[:5])}",
+            )
         if self.start >= self.end:
-            raise ConfigError(f"window start {self.start} must come before its end {self.end}")
+            raise ConfigError(
+                f"window.start {self.start.isoformat('minutes')} must come before window.end "
+                f"{self.end.isoformat('minutes')}",
+                "a window is one range within a UTC day; list the days it applies to in window.days",
+            )
 
     def contains(self, moment: datetime) -> bool:
         moment = moment.astimezone(UTC)
@@ -100,7 +109,9 @@ class EstatePolicy:
             if env.name == name:
                 return env
         known = ", ".join(e.name for e in self.environments)
-        raise ConfigError(f"unknown environment {name!r}", f"choose one of: {known}")
+        raise ConfigError(
+            f"unknown environment {name!r}", f"choose one of: {known}; or add it with `byok init --env {name}`"
+        )
 
     def previous(self, name: str) -> EnvironmentPolicy | None:
         """The environment that must finish its rotation before this one is proposed."""
@@ -115,18 +126,37 @@ class EstatePolicy:
     def tfvars_path(self, name: str) -> Path:
         return self.terraform_dir / self.environment(name).name / "byok.auto.tfvars"
 
+    def read_state(self, name: str) -> EnvironmentState:
+        """The environment's tfvars, refused if they declare another environment (a copied file)."""
+        from byok.render import read_tfvars  # the HCL parser is slow to import; most commands never need it
+
+        return read_tfvars(self.tfvars_path(name), environment=name)
+
+
+REFERENCE = "see the README section 'byok.toml reference'"
+
 
 def load_policy(path: Path) -> EstatePolicy:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"there is no estate configuration {path}",
+            "run byok where byok.toml lives, pass --config or set BYOK_CONFIG; `byok init --env NAME` creates one",
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", "create it (see README, 'byok.toml')") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the path and its permissions") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", "point --config / BYOK_CONFIG at the TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax") from None
+    check_keys(document, BYOK_TOML, str(path))
     try:
         return _policy(document, base=path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.cause}", exc.remedy or REFERENCE) from None
     except (TypeError, ValueError, KeyError) as exc:
-        raise ConfigError(f"{path}: {exc}", "see README, 'byok.toml', for the expected fields") from None
+        raise ConfigError(f"{path}: {exc}", REFERENCE) from None
 
 
 def _policy(document: dict, base: Path) -> EstatePolicy:
@@ -205,17 +235,31 @@ def _rates(body: dict, field: str) -> dict[str, float]:
 
 def _environment(name: str, body: object) -> EnvironmentPolicy:
     body = _table(body, f"environments.{name}")
-    window = _table(body.get("window", {}), f"environments.{name}.window")
+    where = f"environments.{name}.window"
+    window = _table(body.get("window", {}), where)
+    days = tuple(_strings(window.get("days", list(WEEKDAYS)), f"{where}.days"))
+    start = _time_of_day(window.get("start", "00:00"), f"{where}.start")
+    end = _time_of_day(window.get("end", "23:59:59"), f"{where}.end")
+    try:
+        maintenance = MaintenanceWindow(days, start, end)
+    except ConfigError as exc:
+        raise ConfigError(f"environments.{name}.{exc.cause}", exc.remedy) from None
     return EnvironmentPolicy(
         name=name,
-        window=MaintenanceWindow(
-            days=tuple(_strings(window.get("days", list(WEEKDAYS)), f"environments.{name}.window.days")),
-            start=time.fromisoformat(_string(window.get("start", "00:00"), f"environments.{name}.window.start")),
-            end=time.fromisoformat(_string(window.get("end", "23:59:59"), f"environments.{name}.window.end")),
-        ),
+        window=maintenance,
         regions=tuple(_strings(body.get("regions", ["eu-central-1"]), f"environments.{name}.regions")),
         accounts=tuple(str(a) for a in _list(body.get("accounts", []), f"environments.{name}.accounts")),
     )
+
+
+def _time_of_day(value: object, field: str) -> time:
+    text = _string(value, field)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"{field} is {text!r}, not a time of day", "write HH:MM (UTC) between 00:00 and 23:59"
+        ) from None
 
 
 def _table(value: object, field: str) -> dict:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from byok.binding import require_label_bound
-from byok.errors import KeyWrongState, MaterialNotFound
+from byok.errors import KeyNotExternal, KeyWrongState, MaterialNotFound
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import Done, ImportRequest, finish_import, label_of, wrap_for_import
 from byok.kms.client import KmsClient
-from byok.model import ImportState, ImportType, KeyMaterial, KmsKey, WrappingKeySpec
+from byok.model import ImportState, ImportType, KeyMaterial, KeyState, KmsKey, WrappingKeySpec
 from byok.pending_imports import PendingImports
 
 
@@ -37,6 +37,22 @@ def needs_renewal(material: KeyMaterial, now: datetime, horizon: timedelta) -> s
     return None
 
 
+def _require_renewable(key: KmsKey) -> None:
+    """ "Nothing expires" would be a false all-clear for a key byok cannot renew at all."""
+    if key.origin != "EXTERNAL":
+        raise KeyNotExternal(
+            f"{key.arn} has origin {key.origin}: KMS owns its material, there is nothing to renew",
+            "renew keys created with Origin=EXTERNAL (see `byok inventory`)",
+        )
+    if key.state in (KeyState.PENDING_DELETION, KeyState.UNAVAILABLE):
+        raise KeyWrongState(
+            f"{key.arn} is {key.state.value}: KMS accepts no material for it",
+            "cancel the key's deletion first (`aws kms cancel-key-deletion`) if it is still needed"
+            if key.state == KeyState.PENDING_DELETION
+            else "reconnect its custom key store first",
+        )
+
+
 class MaterialRenewer:
     def __init__(
         self,
@@ -54,6 +70,7 @@ class MaterialRenewer:
 
     def plan(self, key_ref: str, now: datetime, horizon: timedelta, material_id: str | None = None) -> list[Renewal]:
         key = self.kms.describe(key_ref)
+        _require_renewable(key)
         renewals = []
         for material in self.kms.list_materials(key.key_id):
             if material_id is not None and material.material_id != material_id:

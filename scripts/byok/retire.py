@@ -69,6 +69,13 @@ class Retirement:
     def decide(self, state: EnvironmentState, key_name: str, number: int) -> Decision:
         managed = state.key(key_name)
         generation = next((g for g in managed.generations if g.number == number), None)
+        newest = managed.latest.number if managed.latest else 0
+        if generation is None and not 1 <= number < newest:
+            listed = ", ".join(str(g.number) for g in managed.generations) or "none"
+            raise RetirementRefused(
+                f"{key_name} has no generation {number} (generations in the tfvars: {listed})",
+                "name a retiring generation; one already dropped from the tfvars is older than the oldest listed",
+            )
         if managed.strategy == Strategy.IN_PLACE:
             raise RetirementRefused(
                 f"{key_name} rotates in place: generation {number} is a material of a key still in use",

@@ -57,6 +57,10 @@ def test_repair_tail_prints_removes_and_journals(byok, journal_file: Path) -> No
         handle.write(b'{"seq":10,"ti')
     code, _, err = byok("audit", "verify", "--journal", str(journal_file))
     assert code == 7 and "line 10 is incomplete" in err and "--repair-tail" in err
+    cut = journal_file.read_bytes()
+    code, out, _ = byok("audit", "verify", "--journal", str(journal_file), "--repair-tail", "--dry-run")
+    assert code == 7 and "dry run: would remove the partial record at line 10; nothing changed" in out
+    assert journal_file.read_bytes() == cut
     code, out, err = byok("audit", "verify", "--journal", str(journal_file), "--repair-tail")
     assert code == 0, err
     assert 'removing the partly written last record: {"seq":10,"ti' in err

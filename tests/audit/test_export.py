@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from byok.audit.errors import JournalError, JournalTampered
+from byok.audit.errors import JournalTampered
 from byok.audit.export import Period, export_period
 from byok.audit.journal import Journal
 from byok.audit.pack import verify_pack
 from byok.audit.record import GENESIS
+from byok.errors import PathError
 
 ALL_TIME = Period.parse("2000-01-01", "2999-12-31")
 
@@ -137,7 +138,7 @@ def test_a_tampered_journal_is_not_exported(three_runs: Path, tmp_path: Path) ->
 def test_an_existing_output_is_not_overwritten(three_runs: Path, tmp_path: Path) -> None:
     (tmp_path / "pack").mkdir()
     (tmp_path / "pack" / "notes.txt").write_text("mine")
-    with pytest.raises(JournalError, match="already exists and is not an empty directory"):
+    with pytest.raises(PathError, match="already exists and is not an empty directory"):
         export_period(three_runs, ALL_TIME, tmp_path / "pack")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from byok.audit.errors import JournalTampered
 from byok.audit.identity import actor, host
-from byok.audit.pack import ANCHORS, RECORDS, SUMMARY, write_pack
+from byok.audit.pack import ANCHORS, RECORDS, SUMMARY, check_pack_destination, write_pack
 from byok.audit.record import GENESIS, parse_line
 from byok.audit.summary import render_summary
 from byok.audit.verify import reading, verify_stream
@@ -47,6 +47,7 @@ class Exported:
 
 
 def export_period(journal: Path, period: Period, out: Path) -> Exported:
+    check_pack_destination(out)
     with reading(journal) as stream:
         data = stream.read()
     verdict = verify_stream(io.BytesIO(data))

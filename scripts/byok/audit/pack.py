@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 
 from byok.audit.errors import JournalError
 from byok.audit.verify import Problem, Verdict, verify_stream
+from byok.errors import PathError
+from byok.files import check_directory_writable, check_writable, write_atomically, write_directory_atomically
 
 SUMS = "SHA256SUMS"
 RECORDS = "records.jsonl"
@@ -29,30 +31,36 @@ def is_tarball(path: Path) -> bool:
     return path.name.endswith((".tar.gz", ".tgz"))
 
 
+def check_pack_destination(out: Path) -> None:
+    """Refuse an unusable ``--out`` before the journal is read, so a bad path costs nothing."""
+    if is_tarball(out):
+        if out.exists():
+            raise PathError(f"the evidence pack {out} already exists", "choose a new --out")
+        check_writable(out, "evidence pack")
+    else:
+        check_directory_writable(out, "evidence pack", must_be_empty=True)
+
+
 def write_pack(files: dict[str, bytes], out: Path) -> None:
     """Add SHA256SUMS and write the files as a directory, or as a tar.gz when ``out`` is named so."""
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files.items())
     files = {**files, SUMS: sums.encode()}
+    check_pack_destination(out)
     if is_tarball(out):
         _write_tarball(files, out)
         return
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise JournalError(f"{out} already exists and is not an empty directory", "choose a new --out")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (out / name).write_bytes(data)
+    write_directory_atomically(out, files)
 
 
 def _write_tarball(files: dict[str, bytes], out: Path) -> None:
-    if out.exists():
-        raise JournalError(f"{out} already exists", "choose a new --out")
     top = out.name.removesuffix(".tar.gz").removesuffix(".tgz")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(out, "w:gz") as archive:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, data in files.items():
             info = tarfile.TarInfo(f"{top}/{name}")
             info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
             archive.addfile(info, io.BytesIO(data))
+    write_atomically(out, buffer.getvalue())
 
 
 def read_pack(path: Path) -> dict[str, bytes]:

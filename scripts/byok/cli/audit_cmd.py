@@ -17,9 +17,8 @@ from byok.audit.journal import Journal, journal_path
 from byok.audit.pack import verify_pack
 from byok.audit.record import GENESIS
 from byok.audit.verify import Verdict, verify_file
-from byok.cli.options import emit, output_option
-from byok.cli.rotate_cmd import config_option
-from byok.errors import ConfigError
+from byok.cli.options import config_option, emit, output_option
+from byok.errors import ConfigError, UsageError
 from byok.output import Listing
 from byok.policy import load_policy
 
@@ -72,17 +71,23 @@ def audit() -> None:
     help="Verify an evidence pack (directory or .tar.gz) instead of the journal.",
 )
 @click.option("--repair-tail", is_flag=True, help="Show and remove a last record cut off by a crash, and journal it.")
+@click.option("--dry-run", is_flag=True, help="With --repair-tail: say what would be removed; change nothing.")
 @output_option
-def verify_cmd(journal, config_path, expect_head, after, pack, repair_tail, output_format) -> None:
+def verify_cmd(journal, config_path, expect_head, after, pack, repair_tail, dry_run, output_format) -> None:
     """Check every record's hash and its link to the one before; name the first problem and its line."""
+    if dry_run and not repair_tail:
+        raise UsageError("--dry-run applies to --repair-tail only", "add --repair-tail, or drop --dry-run")
     if pack is not None:
         _report(str(pack), verify_pack(pack), output_format)
         return
     path = _journal(journal, config_path)
+    _require_journal(path, expect_head)
     verdict = verify_file(path, after=after, expect_head=expect_head)
     notes = []
     if repair_tail and verdict.problem is None:
         notes.append("nothing to repair: the last record is whole")
+    elif repair_tail and verdict.problem is not None and verdict.problem.kind == "partial-tail" and dry_run:
+        notes.append(f"dry run: would remove the partial record at line {verdict.problem.line}; nothing changed")
     elif repair_tail and verdict.problem is not None and verdict.problem.kind == "partial-tail":
         Journal(path).repair_tail(show=_show_removed)
         notes.append(f"removed the partial record at line {verdict.problem.line} and journalled the repair")
@@ -90,6 +95,21 @@ def verify_cmd(journal, config_path, expect_head, after, pack, repair_tail, outp
     elif repair_tail and verdict.problem is not None:
         notes.append("not repaired: only a last record cut off by a crash is repaired; this is damage")
     _report(str(path), verdict, output_format, notes)
+
+
+def _require_journal(path: Path, expect_head: str | None) -> None:
+    """No journal is not 'not writable': either nothing ran yet, or (with a head kept elsewhere) it was removed."""
+    if path.exists():
+        return
+    if expect_head is not None:
+        raise JournalTampered(
+            f"the journal {path} is missing, yet head {expect_head[:12]}... was recorded",
+            "restore it from its copy (CI artifact, WORM bucket) and find who removed it",
+        )
+    raise ConfigError(
+        f"there is no journal at {path}: nothing has been journalled in this estate yet",
+        "byok writes it on the first `rotate apply` or `retire`; check state_dir in byok.toml or pass --journal",
+    )
 
 
 def _show_removed(removed: bytes) -> None:
@@ -133,7 +153,9 @@ def export_cmd(journal, config_path, since, until, out) -> None:
         period = Period.parse(since, until)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--since/--until") from None
-    exported = export_period(_journal(journal, config_path), period, out)
+    path = _journal(journal, config_path)
+    _require_journal(path, None)
+    exported = export_period(path, period, out)
     anchors = exported.anchors
     click.echo(
         f"wrote {exported.out}: {exported.records} records, anchors prev {anchors['prev']} "

@@ -24,6 +24,8 @@ from byok.drift.sources.config import ConfigSource
 from byok.drift.sources.live import DEFAULT_WORKERS, LiveSource
 from byok.drift.sources.plan import PlanSource
 from byok.errors import ByokError
+from byok.files import check_directory_writable, check_writable, write_atomically
+from byok.kms.transport import require_secure_endpoint
 from byok.policy import EstatePolicy, load_policy
 from byok.report import FORMATS, NIGHTLY, ReportOptions
 
@@ -151,6 +153,7 @@ def _live(
     aggregator=None,
     config_max_age=24,
 ) -> LiveSource | ConfigSource:
+    require_secure_endpoint(endpoint_url)
     if fact_source == "config" or aggregator:
         return ConfigSource(
             regions=estate.regions(regions),
@@ -193,11 +196,13 @@ def _finish(
     verbose: bool,
     accounts=None,
 ) -> None:
+    if output_file:
+        check_writable(output_file, "output file")
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
     options = _options(estate, result, fail_on, accounts, verbose)
     text = FORMATS[output_format](result, options)
     if output_file:
-        output_file.write_text(text, encoding="utf-8")
+        write_atomically(output_file, text)
     else:
         click.echo(text, nl=False)
     failing = result.at_least(options.fail_on)
@@ -303,14 +308,14 @@ def report(
 ) -> None:
     """The nightly report: drift-report.md and a self-contained drift-report.html with a timeline."""
     estate = Estate.open(config, environment)
+    check_directory_writable(output_dir, "report directory")
     sources: list[FactSource] = [CodeSource(path)] if path else []
     sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source))
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
     options = _options(estate, result, "high", accounts)
-    output_dir.mkdir(parents=True, exist_ok=True)
     for suffix, renderer in NIGHTLY.items():
         target = output_dir / f"drift-report.{suffix}"
-        target.write_text(renderer(result, options), encoding="utf-8")
+        write_atomically(target, renderer(result, options))
         click.echo(str(target))
 
 
@@ -335,11 +340,12 @@ def retired_keys(
 ) -> None:
     """Write every name of every retired key, one per line, for the Checkov policy CKV_BYOK_5."""
     estate = Estate.open(config, environment)
+    check_writable(output_file, "output file")
     evidence = Evidence(intent=estate.intent)
     if plan_json:
         evidence.add(PlanSource.from_file(plan_json).facts())
     if use_live:
         evidence.add(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source).facts())
     names = retired_references(evidence)
-    output_file.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+    write_atomically(output_file, "".join(f"{name}\n" for name in names))
     click.echo(f"{len(names)} retired key reference(s) -> {output_file}")

@@ -21,7 +21,7 @@ from byok.cli.options import (
 )
 from byok.cli.rotate_cmd import config_option
 from byok.config import AwsSettings, HsmSettings
-from byok.errors import ConfigError
+from byok.errors import ConfigError, UsageError
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
@@ -33,6 +33,8 @@ from byok.policy import EstatePolicy
 from byok.renewal import MaterialRenewer, Renewal
 from byok.rotation.journaling import RunJournal
 from byok.rotation.replicas import check_replicas
+
+MAX_VALIDITY = timedelta(days=365)
 
 
 @click.group()
@@ -74,8 +76,8 @@ def import_(
     Every step is written to the audit journal (the estate's state_dir, .byok without a byok.toml).
     """
     if valid_to and no_expiry:
-        raise ConfigError("--valid-to and --no-expiry contradict each other", "give one of them")
-    expiry = _utc(valid_to) if valid_to else None
+        raise UsageError("--valid-to and --no-expiry contradict each other", "give one of them")
+    expiry = _future_expiry(_utc(valid_to), datetime.now(UTC)) if valid_to else None
     estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
     with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
@@ -183,6 +185,18 @@ def _renewal_facts(renewal: Renewal, choice: AlgorithmChoice, valid_to: datetime
         "algorithm": choice.algorithm.value,
         "detail": f"HSM object {renewal.label} re-imported ({renewal.reason}); expires {expiry}",
     }
+
+
+def _future_expiry(valid_to: datetime, now: datetime) -> datetime:
+    """KMS refuses a ValidTo in the past or beyond 365 days: refuse it before the HSM generates anything."""
+    if valid_to <= now:
+        raise UsageError(f"--valid-to {valid_to.isoformat()} is in the past", "give a future date (UTC)")
+    if valid_to > now + MAX_VALIDITY:
+        raise UsageError(
+            f"--valid-to {valid_to.date().isoformat()} is more than 365 days ahead (KMS allows at most 365)",
+            "give an earlier date, or --no-expiry",
+        )
+    return valid_to
 
 
 @material.command("renew")

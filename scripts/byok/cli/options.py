@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -24,6 +25,22 @@ def output_option(func: Callable) -> Callable:
         show_default=True,
         help="Output format.",
     )(func)
+
+
+def config_option(func: Callable, help: str = "Estate configuration: environment order, windows, horizon.") -> Callable:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("byok.toml"),
+        show_default=True,
+        envvar="BYOK_CONFIG",
+        help=help,
+    )(func)
+
+
+def env_option(func: Callable) -> Callable:
+    return click.option("--env", "environment", required=True, help="Environment name from byok.toml.")(func)
 
 
 def hsm_options(func: Callable) -> Callable:

@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import functools
+from datetime import timedelta
 
 import click
 
 from byok.audit.journal import Journal, journal_path
-from byok.cli.options import aws_options, hsm_options, open_hsm
-from byok.cli.rotate_cmd import config_option, env_option
+from byok.cli.options import aws_options, config_option, env_option, hsm_options, open_hsm
+from byok.files import check_writable, write_atomically
 from byok.kms.client import KmsClient
 from byok.policy import load_policy
 from byok.references import state_references
-from byok.render import read_tfvars, render_tfvars
+from byok.render import render_tfvars
 from byok.retire import Phase, Retirement, RetirementRefused, retired
-from byok.rotation.canaries import write_atomically
 from byok.rotation.journaling import RunJournal
 from byok.terraform.engine import engine_from_env
 from byok.terraform.workspace import Workspace
 
 
 def _terraform_references(policy, environment, endpoint_url):
-    """Resources in the environment's Terraform state that still name the key (aliases excluded)."""
-    state = Workspace(policy.terraform_dir, engine_from_env(), endpoint_url).state(environment)
-    return lambda key: [f"terraform/{environment}: {address}" for address in state_references(state, key.key_id)]
+    """Resources in the environment's Terraform state that still name the key (aliases excluded).
+
+    The state is read on first use only: a retirement refused for another reason never waits for Terraform."""
+    state = functools.cache(lambda: Workspace(policy.terraform_dir, engine_from_env(), endpoint_url).state(environment))
+    return lambda key: [f"terraform/{environment}: {address}" for address in state_references(state(), key.key_id)]
 
 
 @click.command()
 @env_option
 @config_option
 @click.option("--key", "key_name", required=True, help="Key name in the tfvars.")
-@click.option("--generation", type=int, required=True, help="The retiring generation.")
+@click.option("--generation", type=click.IntRange(min=1), required=True, help="The retiring generation.")
 @click.option(
     "--grace-days",
     type=click.IntRange(1, 3650),
@@ -57,13 +59,13 @@ def retire(
     the HSM copy. Each run does the next stage only if it is safe, and says why not otherwise."""
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
-    state = read_tfvars(tfvars)
+    state = policy.read_state(environment)
     kms = KmsClient(aws)
     retirement = Retirement(
         kms,
         _terraform_references(policy, environment, aws.endpoint_url),
         journal_path(policy.state_dir),
-        datetime.now(UTC),
+        kms.server_time(),  # grace periods on KMS's clock, which reports the last use (the sandbox's can be moved)
         timedelta(days=grace_days),
     )
     decision = retirement.decide(state, key_name, generation)
@@ -88,6 +90,7 @@ def retire(
     if dry_run:
         click.echo("dry run: nothing changed")
         return
+    check_writable(tfvars, "tfvars")  # before KMS deletes anything: the record must be writable
     journal = RunJournal(Journal.open(journal_path(policy.state_dir)), "retire", environment)
     with journal.run():
         if decision.phase == Phase.DELETE_MATERIAL:

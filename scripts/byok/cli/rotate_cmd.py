@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,14 +12,18 @@ from byok.audit.journal import Journal, journal_path
 from byok.audit.lock import lock_environment
 from byok.cli.options import (
     aws_options,
+    config_option,
     emit,
+    env_option,
     hsm_options,
     open_hsm_pool,
     output_option,
 )
+from byok.cli.rollback import roll_back, tfvars_diff
 from byok.config import AwsSettings
-from byok.errors import ByokError, RotationBlocked
+from byok.errors import ByokError, ExitCode, RotationBlocked, UsageError
 from byok.estate import EnvironmentState
+from byok.files import check_directory_writable, check_writable, write_atomically
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
 from byok.kms.pacing import QuotaPacer
@@ -28,37 +31,21 @@ from byok.material_policy import run_note
 from byok.output import Listing
 from byok.pending_imports import PendingImports
 from byok.policy import EstatePolicy, load_policy
-from byok.render import read_tfvars, render_tfvars
+from byok.render import render_tfvars
 from byok.render.pr import render_pr_description
 from byok.rotation.apply import RotationRunner, pending_rotations
 from byok.rotation.budget import budget_column, count_used
-from byok.rotation.canaries import CanaryStore, write_atomically
+from byok.rotation.canaries import CanaryStore
 from byok.rotation.concurrent import KeyOutcome, Scope
 from byok.rotation.environment_run import apply_jobs, raise_if_failed
 from byok.rotation.journaling import RunJournal
 from byok.rotation.planner import EnvironmentBlocked, next_due, propose
 from byok.rotation.scopes import KmsScopes, jobs_for, scope_of
-from byok.rotation.verify import rolled_back, verify_environment
+from byok.rotation.verify import advice, verify_environment
 
 
 class VerificationFailed(ByokError):
-    exit_code = 1
-
-
-def config_option(func):
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("byok.toml"),
-        show_default=True,
-        envvar="BYOK_CONFIG",
-        help="Estate configuration: environment order, windows, horizon.",
-    )(func)
-
-
-def env_option(func):
-    return click.option("--env", "environment", required=True, help="Environment name from byok.toml.")(func)
+    exit_code = ExitCode.FAILURE
 
 
 def _now() -> datetime:
@@ -84,9 +71,9 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, a
     """
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
-    state = read_tfvars(tfvars)
+    state = policy.read_state(environment)
     previous_env = policy.previous(environment)
-    previous = read_tfvars(policy.tfvars_path(previous_env.name)) if previous_env else None
+    previous = policy.read_state(previous_env.name) if previous_env else None
     today = _now().date()
     try:
         proposal = propose(
@@ -103,22 +90,16 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, a
     for warning in proposal.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not proposal.changes:
-        click.echo(f"nothing due in {environment}" + _in_flight(proposal.in_flight))
+        click.echo(_nothing_due(state, today) + _in_flight(proposal.in_flight))
         return
     old_text, new_text = tfvars.read_text(encoding="utf-8"), render_tfvars(proposal.after)
     if dry_run:
-        click.echo(
-            "".join(
-                difflib.unified_diff(
-                    old_text.splitlines(keepends=True), new_text.splitlines(keepends=True), str(tfvars), str(tfvars)
-                )
-            ),
-            nl=False,
-        )
+        click.echo(tfvars_diff(tfvars, old_text, new_text), nl=False)
         return
-    write_atomically(tfvars, new_text)
     description = pr_description or policy.state_dir / "pr" / f"{environment}.md"
-    description.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(tfvars, "tfvars")
+    check_writable(description, "PR description")  # both before either: never a tfvars without its PR text
+    write_atomically(tfvars, new_text)
     write_atomically(description, render_pr_description(proposal, today))
     names = ", ".join(f"{d.key.name} -> g{d.next_generation}" for d in proposal.due)
     click.echo(f"proposed {names}; wrote {tfvars} and {description}")
@@ -127,6 +108,20 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, a
 def _rotations_used(policy: EstatePolicy, aws: AwsSettings, state: EnvironmentState) -> dict[str, int]:
     scopes = KmsScopes(aws, QuotaPacer(policy.quotas_of, policy.rotation.quota_headroom), policy.rotation.role_name)
     return count_used(state, lambda key: scopes.client(scope_of(key, aws.region)))
+
+
+def _nothing_due(state: EnvironmentState, today: date) -> str:
+    """Say what *is* next, and that --key proposes a generation now: a fresh estate is never 'due'."""
+    env = state.environment
+    awaiting = [key.name for key in state.keys if key.active is not None and not key.active.material_id]
+    parts = [f"nothing due in {env}"]
+    if awaiting:
+        parts.append(f"{', '.join(awaiting)} await their first import: run `byok rotate apply --env {env}`")
+    upcoming = sorted((due, key.name) for key in state.keys if (due := next_due(key)) is not None and due > today)
+    if upcoming:
+        parts.append(f"next due: {upcoming[0][1]} on {upcoming[0][0].isoformat()}")
+    parts.append(f"to rotate a key before it is due: `byok rotate propose --env {env} --key NAME`")
+    return "; ".join(parts)
 
 
 def _in_flight(names: tuple[str, ...]) -> str:
@@ -163,9 +158,13 @@ def apply_cmd(
             f"the next window opens {opening.isoformat(timespec='minutes')}; or pass --override-window",
         )
     tfvars = policy.tfvars_path(environment)
-    if not pending_rotations(read_tfvars(tfvars)):
+    if not pending_rotations(policy.read_state(environment)):
         click.echo(f"nothing to apply in {environment}: no pending generation")
         return
+    if not dry_run:  # every file this run writes, before the HSM or KMS is touched
+        check_writable(tfvars, "tfvars")
+        check_writable(journal_path(policy.state_dir), "audit journal")
+        check_directory_writable(policy.state_dir, "state directory (canaries, locks)")
     pacer = QuotaPacer(policy.quotas_of, policy.rotation.quota_headroom)
     scopes = KmsScopes(
         aws, pacer, policy.rotation.role_name, minimum_algorithm=policy.material.minimum_wrapping_algorithm
@@ -188,7 +187,7 @@ def apply_cmd(
 
         wrapping = f"wrapping: {choice.algorithm.value} ({choice.reason})"
         if dry_run:
-            state = read_tfvars(tfvars)
+            state = policy.read_state(environment)
             rows = [
                 {
                     "key": rotation.key,
@@ -208,7 +207,7 @@ def apply_cmd(
         with lock_environment(policy.state_dir, environment, journal.journal.run_id, wait) as held, journal.run():
             for holder in held.recovered:
                 journal.journal.append("lock-recovered", environment=environment, detail=holder.describe()[:400])
-            state = read_tfvars(tfvars)  # again, under the lock: another run may have finished meanwhile
+            state = policy.read_state(environment)  # again, under the lock: another run may have finished meanwhile
             jobs = jobs_for(state, pending_rotations(state), aws.region)
             if not jobs:
                 click.echo(f"nothing to apply in {environment}: another run finished it")
@@ -269,15 +268,24 @@ def _outcome_rows(outcome: KeyOutcome) -> list[dict[str, object]]:
 @env_option
 @config_option
 @click.option(
-    "--rollback", is_flag=True, help="Alias swap only: make the previous generation active again in the tfvars."
+    "--rollback",
+    is_flag=True,
+    help="Alias swap only, for a generation whose canaries fail: make the previous one active again in the tfvars "
+    "(shows the diff and asks first).",
 )
+@click.option("--dry-run", is_flag=True, help="With --rollback: show the tfvars diff only; write nothing.")
+@click.option("--yes", "-y", is_flag=True, help="With --rollback: do not ask for confirmation.")
 @aws_options
 @output_option
-def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
-    """After the cut-over: aliases on the active generation, current material recorded, every canary decrypts."""
+def verify_cmd(environment, config_path, rollback, dry_run, yes, aws, output_format) -> None:
+    """After the cut-over: aliases on the active generation, current material recorded, every canary decrypts.
+
+    Run it after the follow-up `byok terraform apply` that moves the aliases of alias-swap keys."""
+    if (dry_run or yes) and not rollback:
+        raise UsageError("--dry-run and --yes apply to --rollback only", "add --rollback, or drop them")
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
-    state = read_tfvars(tfvars)
+    state = policy.read_state(environment)
     checks = verify_environment(state, KmsClient(aws), CanaryStore(policy.state_dir))
     rows = [
         {
@@ -285,25 +293,20 @@ def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
             "strategy": check.strategy.value,
             "active": f"g{check.generation}",
             "canaries": check.canaries,
-            "result": "ok" if check.ok else "; ".join(check.problems),
+            "result": "ok" if check.ok else "; ".join(f"{p.cause.value}: {p.detail}" for p in check.problems),
         }
         for check in checks
     ]
     failed = [check for check in checks if not check.ok]
-    notes = []
-    if failed and rollback:
-        for check in failed:
-            state = rolled_back(state, check.key)
-        write_atomically(tfvars, render_tfvars(state))
-        notes.append(f"rolled back {', '.join(c.key for c in failed)} in {tfvars}: merge it and terraform apply")
+    notes = [roll_back(tfvars, state, checks, dry_run, yes)] if rollback else []
     emit(
         Listing(f"rotate verify {environment}", ["key", "strategy", "active", "canaries", "result"], rows, notes),
         output_format,
     )
     if failed:
         raise VerificationFailed(
-            f"{len(failed)} key(s) in {environment} failed verification: {', '.join(c.key for c in failed)}",
-            "see the table; alias swap: --rollback; in place: fix forward",
+            f"{len(failed)} key(s) in {environment} did not verify: {', '.join(c.key for c in failed)}",
+            advice(failed, environment),
         )
 
 
@@ -318,7 +321,7 @@ def status_cmd(environment, config_path, aws, output_format) -> None:
     names = [environment] if environment else [e.name for e in policy.environments]
     rows = []
     for name in names:
-        state = read_tfvars(policy.tfvars_path(name))
+        state = policy.read_state(name)
         rows.extend(_status_rows(state, _now().date(), _rotations_used(policy, aws, state)))
     columns = ["env", "key", "strategy", "active", "pending", "retiring", "next due", "rotations left", "phase"]
     emit(Listing("rotation status", columns, rows), output_format)
@@ -331,6 +334,8 @@ def _status_rows(state: EnvironmentState, today: date, used: dict[str, int]) -> 
         retiring = [str(g.number) for g in key.generations if g.state.value == "retiring"]
         if key.pending:
             phase = "proposed: waiting for apply"
+        elif key.active is not None and not key.active.material_id:
+            phase = "awaiting first import"
         elif due is None:
             phase = "no active generation"
         elif due <= today:

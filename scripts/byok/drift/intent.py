@@ -49,9 +49,7 @@ class Intent:
 
 def load_intent(policy: EstatePolicy, environment: str | None = None) -> Intent:
     """One environment's tfvars when named (they must exist), else every environment's that are rendered."""
-    from byok.render.parse import read_tfvars  # hcl2 only when tfvars are read: the Lambda monitor has no hcl2
-
-    if environment is not None:
-        return Intent.of([read_tfvars(policy.tfvars_path(environment))])
-    paths = [policy.tfvars_path(env.name) for env in policy.environments]
-    return Intent.of(read_tfvars(path) for path in paths if path.exists())
+    if environment is not None:  # read_state imports hcl2 only now: the Lambda monitor has no hcl2
+        return Intent.of([policy.read_state(environment)])
+    rendered = [env.name for env in policy.environments if policy.tfvars_path(env.name).exists()]
+    return Intent.of(policy.read_state(name) for name in rendered)

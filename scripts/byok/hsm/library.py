@@ -12,6 +12,7 @@ refused while a session of this process is open, since C_Finalize would close it
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -96,7 +97,17 @@ def _load_failure(module: str, exc: PyKCS11.PyKCS11Error) -> HsmError:
             f"{vendor.name} library {module} could not initialise ({code}): {vendor.service_cause}",
             vendor.service_remedy,
         )
-    return LibraryUnavailable(
-        f"cannot load PKCS#11 library {module}: {code}",
-        "check that the file is the HSM vendor's PKCS#11 module for this architecture",
-    )
+    if exc.value < 0:  # dlopen itself failed
+        return LibraryUnavailable(
+            f"cannot load PKCS#11 library {module}: {code}",
+            "check that the file is the HSM vendor's PKCS#11 module for this architecture",
+        )
+    cause = f"the PKCS#11 library {module} loaded, but its C_Initialize failed with {code}"
+    if "softhsm" in Path(module).name.lower():
+        conf = os.environ.get("SOFTHSM2_CONF")
+        where = f"SOFTHSM2_CONF={conf}" if conf else "SOFTHSM2_CONF is unset, so /etc/softhsm/softhsm2.conf"
+        return LibraryUnavailable(
+            cause,
+            f"check the SoftHSM2 configuration: {where} must name a readable file whose directories.tokendir exists",
+        )
+    return LibraryUnavailable(cause, "check the HSM client's configuration and that its service or daemon is running")

@@ -16,9 +16,9 @@ import PyKCS11
 from byok.config import DEFAULT_PKCS11_MODULE
 from byok.errors import HsmError
 from byok.hsm import library as libraries
-from byok.hsm.session import ckr_name, token_label
+from byok.hsm.session import SOFTHSM_CONF, ckr_name, token_label
 
-CONF_VARIABLE = "SOFTHSM2_CONF"
+CONF_VARIABLE = SOFTHSM_CONF
 TOKEN_LABEL_BYTES = 32
 
 

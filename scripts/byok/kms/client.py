@@ -10,7 +10,8 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import boto3
 from botocore.config import Config
@@ -192,6 +193,18 @@ class KmsClient:
             request["KeyMaterialId"] = material_id
         with self._call("DeleteImportedKeyMaterial", key):
             self._kms.delete_imported_key_material(**request)
+
+    def server_time(self) -> datetime:
+        """KMS's own clock, from the Date header of a cheap call.
+
+        Times KMS reports (last usage, ValidTo) are compared with it rather than with this machine's clock: a
+        runner's clock may be off, and the sandbox's clock may have been moved (``byok sandbox clock``)."""
+        with self._call("ListAliases", "the account"):
+            headers = self._kms.list_aliases(Limit=1)["ResponseMetadata"].get("HTTPHeaders", {})
+        try:
+            return parsedate_to_datetime(headers["date"]).astimezone(UTC)
+        except (KeyError, TypeError, ValueError):
+            return datetime.now(UTC)
 
     def last_usage(self, key_id: str) -> tuple[str, datetime] | None:
         """The last successful cryptographic use (GetKeyLastUsage), or None when none was recorded."""

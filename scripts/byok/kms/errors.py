@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError
 
+from byok.aws_failures import REJECTED_CREDENTIALS, aws_error
 from byok.errors import (
     ByokError,
     ImportTokenExpired,
@@ -47,12 +48,15 @@ _BY_CODE: dict[str, tuple[type[KmsError], str]] = {
 
 def translate(exc: Exception, action: str, key: str) -> ByokError:
     """Turn a boto3 failure into one line that names the key, the action and the remedy."""
-    if isinstance(exc, EndpointConnectionError):
-        return KmsError(f"cannot reach KMS for {action} on {key}: {exc}", "check the endpoint and network")
-    if not isinstance(exc, ClientError):
-        return KmsError(f"{action} on {key} failed: {exc}")
-    error = exc.response.get("Error", {})
+    if isinstance(exc, ByokError):
+        return exc
+    error = exc.response.get("Error", {}) if isinstance(exc, ClientError) else {}
     code = error.get("Code", "Unknown")
+    if not isinstance(exc, ClientError) or code in REJECTED_CREDENTIALS:
+        access = aws_error(exc)  # no access (credentials, endpoint, region): not a verdict about the key
+        if access is not None:
+            return type(access)(f"{action} on {key}: {access.cause}", access.remedy)
+        return KmsError(f"{action} on {key} failed: {exc}")
     message = error.get("Message", "")
     error_type, remedy = _BY_CODE.get(code, (KmsError, ""))
     return error_type(f"{action} on {key} failed: {code}: {message}".rstrip(": "), remedy)

@@ -54,6 +54,19 @@ def require_pinned_endpoint(url: str, region: str, configured: str | None, env: 
     )
 
 
+def require_secure_endpoint(url: str | None) -> None:
+    """For read-only scans (drift): any endpoint the user names, but plain http only on loopback."""
+    if url is None:
+        return  # boto3's own regional endpoints are https
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
+        return
+    raise InsecureEndpoint(
+        f"refusing endpoint {url}: byok talks to AWS only over TLS",
+        "use an https:// endpoint (plain http is allowed only on loopback, for the local sandbox)",
+    )
+
+
 def _allowed(configured: str | None, listed: str) -> set[str]:
     entries = [entry.strip() for entry in listed.split(",") if entry.strip()]
     if configured:

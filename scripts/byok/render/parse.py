@@ -17,16 +17,32 @@ from lark.exceptions import LarkError
 from byok.errors import ConfigError
 from byok.estate import Binding, EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.model import Strategy
+from byok.schema import TFVARS, check_keys
 
 _OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 
 
-def read_tfvars(path: Path) -> EnvironmentState:
+def read_tfvars(path: Path, environment: str | None = None) -> EnvironmentState:
+    """``environment``: the name the file must declare (its folder's, from byok.toml), refused otherwise."""
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        name = environment or path.parent.name
+        raise ConfigError(
+            f"{path} does not exist: environment {name!r} has no rendered key state yet",
+            f"scaffold it with `byok init --env {name}`",
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", "run `byok rotate propose` to render it") from None
-    return parse_tfvars(text, source=str(path))
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the path and its permissions") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", "restore it from version control or re-render it") from None
+    state = parse_tfvars(text, source=str(path))
+    if environment is not None and state.environment != environment:
+        raise ConfigError(
+            f"{path}: environment is {state.environment!r}, but the file belongs to {environment!r}",
+            f'set environment = "{environment}" (a copied tfvars would rotate the wrong environment\'s keys)',
+        )
+    return state
 
 
 @functools.lru_cache(maxsize=4)
@@ -37,6 +53,7 @@ def parse_tfvars(text: str, source: str = "<tfvars>") -> EnvironmentState:
     except (LarkError, ValueError, UnicodeError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"{source} is not valid HCL: {first_line}", "fix the syntax or re-render it") from None
+    check_keys(document, TFVARS, source)
     reader = _Reader(source)
     try:
         return reader.environment(document)

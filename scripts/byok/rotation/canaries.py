@@ -7,11 +7,11 @@ would prove nothing about old ciphertexts.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 from byok.canary import Canary
+from byok.files import write_atomically
 
 
 class CanaryStore:
@@ -32,15 +32,4 @@ class CanaryStore:
 
     def save(self, environment: str, key: str, generation: int, canaries: list[Canary]) -> None:
         path = self.path(environment, key, generation)
-        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, json.dumps([asdict(c) for c in canaries], indent=2) + "\n")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and rename, so a crash leaves the old file or the new one, never half."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
