@@ -20,7 +20,7 @@ from byok.audit.verify import Verdict, verify_file
 from byok.cli.options import emit, output_option
 from byok.cli.rotate_cmd import config_option
 from byok.errors import ConfigError
-from byok.output import Listing
+from byok.output import Column, Listing, identifier
 from byok.policy import load_policy
 
 _SHOWN_BYTES = 300
@@ -103,15 +103,15 @@ def _report(source: str, verdict: Verdict, output_format: str, notes: list[str] 
     notes = list(notes or [])
     if verdict.anchor_seq is not None:
         notes.append(f"expected head found at seq {verdict.anchor_seq}")
-    row = {
-        "journal": source,
-        "status": "OK" if problem is None else "TAMPERED",
-        "records": verdict.records,
-        "head": verdict.head,
-        "line": problem.line if problem else None,
-        "problem": problem.message if problem else None,
-    }
-    emit(Listing("audit verify", list(row), [row], notes), output_format)
+    facts: list[tuple[Column | str, object]] = [
+        (identifier("journal"), source),
+        ("status", "OK" if problem is None else "TAMPERED"),
+        ("records", verdict.records),
+        (identifier("head"), verdict.head),
+        ("line", problem.line if problem else None),
+        ("problem", problem.message if problem else None),
+    ]
+    emit(Listing("audit_verify", "audit verify", [], [], notes, facts), output_format)
     if problem is not None:
         raise JournalTampered(problem.message, "compare with a copy of the journal; find who wrote to it")
 

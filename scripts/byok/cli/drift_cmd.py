@@ -5,6 +5,7 @@ Exit codes: 0 no finding at or above ``--fail-on``, 1 at least one; errors keep 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,24 @@ def estate_options(func: Callable) -> Callable:
 
 
 def gate_options(func: Callable) -> Callable:
+    """--fail-on, --output(-file), and what people see: the command receives ``view: FindingsView``."""
+
+    report = func
+
+    @functools.wraps(report)
+    def command(*args, min_severity, verbose, wide, **kwargs):
+        shown = Severity.INFO if verbose else Severity(min_severity)
+        return report(*args, view=FindingsView(shown, wide), **kwargs)
+
+    func = click.option(
+        "--min-severity",
+        type=click.Choice([s.value for s in Severity]),
+        default=Severity.LOW.value,
+        show_default=True,
+        help="List findings at or above this severity in table/markdown; the rest are counted per rule.",
+    )(command)
+    func = click.option("--verbose", "-v", is_flag=True, help="List every finding, info notes too.")(func)
+    func = click.option("--wide", is_flag=True, help="Tables at full width whatever the terminal.")(func)
     func = click.option(
         "--fail-on",
         type=click.Choice(["critical", "high", "medium", "low", "none"]),
@@ -122,7 +141,15 @@ def _live(estate: Estate, endpoint_url, regions, accounts, role_name, workers) -
     )
 
 
-def _options(estate: Estate, result: DriftResult, fail_on: str, accounts: str | None = None) -> ReportOptions:
+@dataclass(frozen=True)
+class FindingsView:
+    min_severity: Severity = Severity.LOW
+    wide: bool = False
+
+
+def _options(
+    estate: Estate, result: DriftResult, fail_on: str, accounts: str | None = None, view: FindingsView = FindingsView()
+) -> ReportOptions:
     account = next(iter(estate.accounts(accounts)), None) or next(
         (f.resource.account for f in result.findings if f.resource.account), None
     )
@@ -130,14 +157,24 @@ def _options(estate: Estate, result: DriftResult, fail_on: str, accounts: str | 
         fail_on=None if fail_on == "none" else Severity(fail_on),
         account=account or ReportOptions.account,
         region=estate.regions(None)[0],
+        min_severity=view.min_severity,
+        wide=view.wide,
     )
 
 
 def _finish(
-    estate: Estate, sources: list[FactSource], output_format: str, output_file: Path | None, fail_on: str, accounts=None
+    estate: Estate,
+    sources: list[FactSource],
+    output_format: str,
+    output_file: Path | None,
+    fail_on: str,
+    view: FindingsView,
+    accounts=None,
 ) -> None:
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
-    options = _options(estate, result, fail_on, accounts)
+    if output_file:
+        view = FindingsView(view.min_severity, wide=True)  # a file has no terminal width
+    options = _options(estate, result, fail_on, accounts, view)
     text = FORMATS[output_format](result, options)
     if output_file:
         output_file.write_text(text, encoding="utf-8")
@@ -161,31 +198,33 @@ def drift() -> None:
 @click.option("--path", type=click.Path(path_type=Path, exists=True), default=Path("."), show_default=True)
 @estate_options
 @gate_options
-def code(path, config, environment, output_format, output_file, fail_on) -> None:
+def code(path, config, environment, output_format, output_file, fail_on, view) -> None:
     """Literal key IDs/ARNs and references to retired generations in Terraform code."""
     estate = Estate.open(config, environment)
-    _finish(estate, [CodeSource(path)], output_format, output_file, fail_on)
+    _finish(estate, [CodeSource(path)], output_format, output_file, fail_on, view)
 
 
 @drift.command("plan")
 @click.option("--plan-json", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @estate_options
 @gate_options
-def plan(plan_json, config, environment, output_format, output_file, fail_on) -> None:
+def plan(plan_json, config, environment, output_format, output_file, fail_on, view) -> None:
     """A `terraform show -json` plan: data stores it would replace, keys and aliases it would leave wrong."""
     estate = Estate.open(config, environment)
-    _finish(estate, [PlanSource.from_file(plan_json)], output_format, output_file, fail_on)
+    _finish(estate, [PlanSource.from_file(plan_json)], output_format, output_file, fail_on, view)
 
 
 @drift.command("live")
 @estate_options
 @live_options
 @gate_options
-def live(config, environment, endpoint_url, regions, accounts, role_name, workers, output_format, output_file, fail_on):
+def live(
+    config, environment, endpoint_url, regions, accounts, role_name, workers, output_format, output_file, fail_on, view
+):
     """Every account and region: resources, aliases, key states and every material's expiry."""
     estate = Estate.open(config, environment)
     source = _live(estate, endpoint_url, regions, accounts, role_name, workers)
-    _finish(estate, [source], output_format, output_file, fail_on, accounts)
+    _finish(estate, [source], output_format, output_file, fail_on, view, accounts)
 
 
 @drift.command("all")
@@ -207,6 +246,7 @@ def all_(
     output_format,
     output_file,
     fail_on,
+    view,
 ) -> None:
     """Code, plan (if given) and live together, so a literal ARN in code is matched to its live key."""
     estate = Estate.open(config, environment)
@@ -214,7 +254,7 @@ def all_(
     if plan_json:
         sources.append(PlanSource.from_file(plan_json))
     sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers))
-    _finish(estate, sources, output_format, output_file, fail_on, accounts)
+    _finish(estate, sources, output_format, output_file, fail_on, view, accounts)
 
 
 @drift.command("report")

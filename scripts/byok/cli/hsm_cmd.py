@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from byok.cli.options import emit, hsm_options, open_hsm, output_option
-from byok.output import Listing
+from byok.output import Column, Listing, identifier
 
 
 @click.group()
@@ -25,18 +25,17 @@ def probe(hsm_settings, output_format) -> None:
         info = token.token_info()
         capabilities = token.wrapping_capabilities()
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
-    rows: list[dict[str, object]] = [
-        {"property": "token", "value": info.label},
-        {"property": "manufacturer / model", "value": f"{info.manufacturer} / {info.model}"},
-        {"property": "serial", "value": info.serial},
-        {"property": "library", "value": hsm_settings.module},
-        {
-            "property": "wrapping algorithms the token can do",
-            "value": ", ".join(a.value for a in capabilities),
-        },
-        {"property": "algorithm byok will use", "value": choice.algorithm.value},
-        {"property": "why", "value": choice.reason},
-        {"property": "mechanisms", "value": ", ".join(sorted(info.mechanisms))},
+    facts: list[tuple[Column | str, object]] = [
+        (identifier("token"), info.label),
+        ("manufacturer", info.manufacturer),
+        ("model", info.model),
+        (identifier("serial"), info.serial),
+        (identifier("library"), hsm_settings.module),
+        (Column("algorithms", "wrapping algorithms the token can do"), [a.value for a in capabilities]),
+        (Column("algorithm", "algorithm byok will use"), choice.algorithm.value),
+        (Column("reason", "why"), choice.reason),
+        ("downgraded", choice.downgraded),
+        ("mechanisms", sorted(info.mechanisms)),
     ]
     notes = [f"WARNING: weaker than {choice.strongest_known.value}: {choice.reason}"] if choice.downgraded else []
-    emit(Listing(title="HSM probe", columns=["property", "value"], rows=rows, notes=notes), output_format)
+    emit(Listing("hsm_probe", "HSM probe", [], [], notes, facts), output_format)

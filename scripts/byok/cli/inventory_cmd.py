@@ -9,7 +9,7 @@ import click
 from byok.cli.options import aws_options, emit, output_option
 from byok.inventory import collect
 from byok.kms.client import KmsClient
-from byok.output import Listing
+from byok.output import Column, Listing, identifier, optional
 
 
 @click.command()
@@ -25,29 +25,29 @@ def inventory(regions, all_keys, aws, output_format) -> None:
     rows = [
         {
             "region": e.region,
-            "aliases": ", ".join(e.aliases) or None,
-            "key id": e.key.key_id,
+            "aliases": list(e.aliases),
+            "key_id": e.key.key_id,
             "origin": e.key.origin,
             "state": e.key.state,
             "materials": len(e.materials) if e.key.origin == "EXTERNAL" else None,
-            "earliest expiry": e.earliest_expiry,
-            "age (days)": e.age_days,
+            "earliest_expiry": e.earliest_expiry,
+            "age_days": e.age_days,
             "generation": e.tags.get("byok:generation"),
-            "next due": e.tags.get("byok:next-due"),
+            "next_due": e.tags.get("byok:next-due"),
         }
         for e in entries
         if all_keys or e.key.origin == "EXTERNAL"
     ]
     columns = [
-        "region",
+        optional("region"),
         "aliases",
-        "key id",
-        "origin",
+        identifier("key_id", "key id"),
+        optional("origin"),
         "state",
-        "materials",
-        "earliest expiry",
-        "age (days)",
-        "generation",
-        "next due",
+        optional("materials"),
+        Column("earliest_expiry", "earliest expiry"),
+        optional("age_days", "age (days)"),
+        optional("generation", "gen"),
+        Column("next_due", "next due"),
     ]
-    emit(Listing("KMS inventory", columns, rows, [f"{len(rows)} key(s)"]), output_format)
+    emit(Listing("inventory", "KMS inventory", columns, rows, [f"{len(rows)} key(s)"]), output_format)

@@ -17,7 +17,7 @@ from byok.errors import ConfigError
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
 from byok.model import Strategy
-from byok.output import Listing
+from byok.output import Column, Listing, identifier, optional
 from byok.renewal import MaterialRenewer
 
 
@@ -72,24 +72,22 @@ def import_(
             notes.append(f"WARNING: weaker than {choice.strongest_known.value}")
         notes.append(f"expiry: {expiry.isoformat() if expiry else 'material does not expire'}")
         if dry_run:
-            rows = [{"step": step, "key": plan.key.arn, "label": plan.label} for step in plan.steps] or [
-                {"step": "nothing to do", "key": plan.key.arn, "label": plan.label}
-            ]
-            emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
+            rows = [{"step": step} for step in plan.steps] or [{"step": "nothing to do"}]
+            facts = [(identifier("key_arn", "key"), plan.key.arn), (identifier("label", "hsm label"), plan.label)]
+            title = "material import (dry run)"
+            emit(Listing("material_import_plan", title, ["step"], rows, notes, facts), output_format)
             return
         outcome = importer.execute(plan, valid_to=expiry, progress=lambda step: click.echo(f"  {step} ...", err=True))
-    rows = [
-        {
-            "key": outcome.key_arn,
-            "label": outcome.label,
-            "check value": outcome.check_value,
-            "material id": outcome.material_id,
-            "state": outcome.material_state,
-            "algorithm": outcome.algorithm,
-            "steps": ", ".join(outcome.steps_done) or "nothing to do",
-        }
+    facts = [
+        (identifier("key_arn", "key"), outcome.key_arn),
+        (identifier("label", "hsm label"), outcome.label),
+        (identifier("check_value", "check value"), outcome.check_value),
+        (identifier("material_id", "material id"), outcome.material_id),
+        ("state", outcome.material_state),
+        ("algorithm", outcome.algorithm),
+        (Column("steps", "steps done"), list(outcome.steps_done)),
     ]
-    emit(Listing("material imported", list(rows[0]), rows, notes), output_format)
+    emit(Listing("material_import", "material imported", [], [], notes, facts), output_format)
 
 
 @material.command("list")
@@ -103,20 +101,25 @@ def list_(key_ref, aws, output_format) -> None:
     materials = kms.list_materials(key.key_id)
     rows = [
         {
-            "material id": m.material_id,
+            "material_id": m.material_id,
             "state": m.state,
-            "import": m.import_state,
-            "expires": m.valid_to or "never",
-            "hsm label": label_of(m),
+            "import_state": m.import_state,
+            "valid_to": m.valid_to,
+            "hsm_label": label_of(m),
             "rotated": m.rotation_date,
         }
         for m in materials
     ]
-    title = f"{key.arn} ({key.state.value})"
-    emit(
-        Listing(title, ["material id", "state", "import", "expires", "hsm label", "rotated"], rows),
-        output_format,
-    )
+    columns = [
+        identifier("material_id", "material id"),
+        "state",
+        Column("import_state", "import"),
+        Column("valid_to", "expires"),
+        identifier("hsm_label", "hsm label"),
+        optional("rotated"),
+    ]
+    facts = [(identifier("key_arn", "key"), key.arn), (Column("key_state", "key state"), key.state)]
+    emit(Listing("material_list", "key materials", columns, rows, [], facts), output_format)
 
 
 def _utc(value: datetime) -> datetime:
@@ -171,13 +174,21 @@ def renew(
                 renewer.renew(renewal, valid_to, progress=lambda step: click.echo(f"  {step} ...", err=True))
             rows.append(
                 {
-                    "material id": renewal.material.material_id,
+                    "material_id": renewal.material.material_id,
                     "state": renewal.material.state,
-                    "hsm label": renewal.label,
+                    "hsm_label": renewal.label,
                     "reason": renewal.reason,
-                    "new expiry": "(dry run)" if dry_run else (valid_to or "never"),
+                    "renewed": not dry_run,
                 }
             )
-    title = f"material renew {key_ref}" + (" (dry run)" if dry_run else "")
+    title = "material renew" + (" (dry run)" if dry_run else "")
     notes = [] if rows else [f"nothing expires within {horizon_days} days"]
-    emit(Listing(title, ["material id", "state", "hsm label", "reason", "new expiry"], rows, notes), output_format)
+    columns = [
+        identifier("material_id", "material id"),
+        "state",
+        identifier("hsm_label", "hsm label"),
+        "reason",
+        "renewed",
+    ]
+    facts = [(Column("key"), key_ref), (Column("new_valid_to", "new expiry"), valid_to)]
+    emit(Listing("material_renew", title, columns, rows, notes, facts), output_format)

@@ -11,9 +11,20 @@ import click
 from byok.config import AwsSettings, HsmSettings, read_pin
 from byok.hsm.backend import HsmBackend
 from byok.output import FORMATS, Listing
+from byok.output.terminal import terminal_view
+
+WIDE = "byok.output.wide"
 
 
 def output_option(func: Callable) -> Callable:
+    """--output and --wide; --wide reaches ``emit`` through the click context, so commands need not pass it on."""
+    func = click.option(
+        "--wide",
+        is_flag=True,
+        expose_value=False,
+        callback=lambda ctx, _param, value: ctx.meta.__setitem__(WIDE, value),
+        help="Tables at full width whatever the terminal: every column, nothing wrapped.",
+    )(func)
     return click.option(
         "--output",
         "-o",
@@ -21,7 +32,7 @@ def output_option(func: Callable) -> Callable:
         type=click.Choice(sorted(FORMATS)),
         default="table",
         show_default=True,
-        help="Output format.",
+        help="Output format (json: documented in scripts/byok/output/schemas).",
     )(func)
 
 
@@ -69,4 +80,6 @@ def open_hsm(settings: HsmSettings) -> Iterator[HsmBackend]:
 
 
 def emit(listing: Listing, output_format: str) -> None:
-    click.echo(FORMATS[output_format](listing), nl=False)
+    context = click.get_current_context(silent=True)
+    wide = bool(context and context.meta.get(WIDE))
+    click.echo(FORMATS[output_format](listing.document(), terminal_view(wide)), nl=False)

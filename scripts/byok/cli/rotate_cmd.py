@@ -23,7 +23,7 @@ from byok.estate import EnvironmentState
 from byok.failpoints import hit
 from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
-from byok.output import Listing
+from byok.output import Column, Listing, identifier, optional
 from byok.policy import load_policy
 from byok.render import read_tfvars, render_tfvars
 from byok.render.pr import render_pr_description
@@ -121,9 +121,9 @@ def _apply_all(runner: RotationRunner, state: EnvironmentState, rotations, tfvar
                     "key": rotation.key,
                     "strategy": rotation.strategy.value,
                     "generation": rotation.generation,
-                    "material id": result.outcome.material_id,
-                    "check value": result.outcome.check_value,
-                    "canaries": f"{result.canaries_checked} ok",
+                    "material_id": result.outcome.material_id,
+                    "check_value": result.outcome.check_value,
+                    "canaries_ok": result.canaries_checked,
                 }
             )
     return rows
@@ -164,7 +164,7 @@ def apply_cmd(
         )
     tfvars = policy.tfvars_path(environment)
     if not pending_rotations(read_tfvars(tfvars)):
-        click.echo(f"nothing to apply in {environment}: no pending generation")
+        _nothing_to_apply(environment, f"nothing to apply in {environment}: no pending generation", output_format)
         return
     kms = KmsClient(aws)
     with open_hsm(hsm_settings) as token:
@@ -177,12 +177,14 @@ def apply_cmd(
                     "key": rotation.key,
                     "generation": rotation.generation,
                     "target": rotation.target,
-                    "steps": ", ".join([*runner.plan(rotation).steps, "verify", "record"]),
+                    "steps": [*runner.plan(rotation).steps, "verify", "record"],
                 }
                 for rotation in pending_rotations(read_tfvars(tfvars))
             ]
             notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})"]
-            emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, notes), output_format)
+            title = f"rotate apply {environment} (dry run)"
+            columns = ["key", Column("generation", "gen"), identifier("target"), "steps"]
+            emit(Listing("rotate_apply_plan", title, columns, rows, notes), output_format)
             return
         journal = RunJournal(Journal.open(journal_path(policy.state_dir)), "rotate apply", environment)
         with lock_environment(policy.state_dir, environment, journal.journal.run_id, wait) as held, journal.run():
@@ -192,18 +194,26 @@ def apply_cmd(
             runner = RotationRunner(importer, kms, CanaryStore(policy.state_dir), journal)
             rows = _apply_all(runner, state, pending_rotations(state), tfvars, journal)
     if not rows:
-        click.echo(f"nothing to apply in {environment}: another run finished it")
+        _nothing_to_apply(environment, f"nothing to apply in {environment}: another run finished it", output_format)
         return
     click.echo(f"journal head: {journal.journal.head().hash}", err=True)
-    emit(
-        Listing(
-            f"rotate apply {environment}",
-            list(rows[0]),
-            rows,
-            [f"wrapping: {choice.algorithm.value} ({choice.reason})", f"recorded in {tfvars}"],
-        ),
-        output_format,
-    )
+    notes = [f"wrapping: {choice.algorithm.value} ({choice.reason})", f"recorded in {tfvars}"]
+    emit(Listing("rotate_apply", f"rotate apply {environment}", APPLIED_COLUMNS, rows, notes), output_format)
+
+
+APPLIED_COLUMNS: list[Column | str] = [
+    "key",
+    optional("strategy"),
+    Column("generation", "gen"),
+    identifier("material_id", "material id"),
+    identifier("check_value", "check value"),
+    Column("canaries_ok", "canaries ok"),
+]
+
+
+def _nothing_to_apply(environment: str, reason: str, output_format: str) -> None:
+    """The same document as a run that rotated, with no rows: a script reading JSON needs no special case."""
+    emit(Listing("rotate_apply", f"rotate apply {environment}", APPLIED_COLUMNS, [], [reason]), output_format)
 
 
 @rotate.command("verify")
@@ -226,7 +236,8 @@ def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
             "strategy": check.strategy.value,
             "active": f"g{check.generation}",
             "canaries": check.canaries,
-            "result": "ok" if check.ok else "; ".join(check.problems),
+            "ok": check.ok,
+            "problems": list(check.problems),
         }
         for check in checks
     ]
@@ -238,7 +249,13 @@ def verify_cmd(environment, config_path, rollback, aws, output_format) -> None:
         write_atomically(tfvars, render_tfvars(state))
         notes.append(f"rolled back {', '.join(c.key for c in failed)} in {tfvars}: merge it and terraform apply")
     emit(
-        Listing(f"rotate verify {environment}", ["key", "strategy", "active", "canaries", "result"], rows, notes),
+        Listing(
+            "rotate_verify",
+            f"rotate verify {environment}",
+            ["key", optional("strategy"), "active", "canaries", "ok", "problems"],
+            rows,
+            notes,
+        ),
         output_format,
     )
     if failed:
@@ -261,7 +278,19 @@ def status_cmd(environment, config_path, output_format) -> None:
         rows.extend(_status_rows(read_tfvars(policy.tfvars_path(name)), _now().date()))
     emit(
         Listing(
-            "rotation status", ["env", "key", "strategy", "active", "pending", "retiring", "next due", "phase"], rows
+            "rotate_status",
+            "rotation status",
+            [
+                Column("environment", "env"),
+                "key",
+                optional("strategy"),
+                "active",
+                "pending",
+                "retiring",
+                Column("next_due", "next due"),
+                "phase",
+            ],
+            rows,
         ),
         output_format,
     )
@@ -282,13 +311,13 @@ def _status_rows(state: EnvironmentState, today: date) -> list[dict[str, object]
             phase = "ok"
         rows.append(
             {
-                "env": state.environment,
+                "environment": state.environment,
                 "key": key.name,
                 "strategy": key.strategy.value,
                 "active": f"g{key.active.number}" if key.active else None,
                 "pending": f"g{key.pending.number}" if key.pending else None,
-                "retiring": ", ".join(f"g{n}" for n in retiring) or None,
-                "next due": due,
+                "retiring": [f"g{n}" for n in retiring],
+                "next_due": due,
                 "phase": phase,
             }
         )
