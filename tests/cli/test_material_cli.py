@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import boto3
 import pytest
+
+from support.output_schema import documented
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def external_key(endpoint):
 
 def test_probe_names_the_token_and_the_visible_choice(byok, token):
     result = byok("hsm", "probe", "--output", "json")
-    probe = json.loads(result.stdout)
+    probe = documented(result.stdout, "hsm_probe")
     assert probe["kind"] == "hsm_probe" and probe["token"] == token.label
     assert probe["algorithm"] == "RSA_AES_KEY_WRAP_SHA_1" and probe["downgraded"] is True
     assert "RSA_AES_KEY_WRAP_SHA_1" in probe["algorithms"] and "CKM_AES_KEY_WRAP_PAD" in probe["mechanisms"]
@@ -37,15 +38,16 @@ def test_probe_names_the_token_and_the_visible_choice(byok, token):
 def test_dry_run_changes_nothing_then_import_rotates_in_place(byok, external_key):
     client, alias, key_id = external_key
     dry = byok("material", "import", "--key", alias, "--dry-run", "--output", "json")
-    assert [r["step"] for r in json.loads(dry.stdout)["rows"]] == ["generate", "get-parameters", "wrap", "import"]
+    steps = [r["step"] for r in documented(dry.stdout, "material_import_plan")["rows"]]
+    assert steps == ["generate", "get-parameters", "wrap", "import"]
     assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
 
-    first = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)
-    second = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)
+    first = documented(byok("material", "import", "--key", alias, "--output", "json").stdout, "material_import")
+    second = documented(byok("material", "import", "--key", alias, "--output", "json").stdout, "material_import")
     assert first["state"] == "CURRENT" and second["state"] == "CURRENT"
     assert second["steps"][-1] == "rotate"
 
-    listing = json.loads(byok("material", "list", "--key", alias, "--output", "json").stdout)
+    listing = documented(byok("material", "list", "--key", alias, "--output", "json").stdout, "material_list")
     assert listing["key_arn"] == first["key_arn"] and listing["key_arn"].endswith(key_id)
     states = {row["material_id"]: row["state"] for row in listing["rows"]}
     assert states == {first["material_id"]: "NON_CURRENT", second["material_id"]: "CURRENT"}

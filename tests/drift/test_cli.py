@@ -10,6 +10,7 @@ from tests.drift.conftest import REGION, dev_tfvars
 
 from byok.cli.drift_cmd import drift
 from byok.cli.main import cli, main
+from support.output_schema import documented
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPLACES = str(FIXTURES / "plan_replaces_stores.json")
@@ -45,7 +46,7 @@ def estate(tmp_path) -> Path:
 )
 def test_fail_on_sets_the_exit_code(plan, fail_on, code, capsys):
     assert main(["drift", "plan", "--plan-json", plan, "--fail-on", fail_on, "-o", "json"]) == code
-    document = json.loads(capsys.readouterr().out)
+    document = documented(capsys.readouterr().out, "drift")
     assert document["failed"] is bool(code)
 
 

@@ -6,11 +6,10 @@ test isolates byok's own flow; tests/e2e runs the same story with real Terraform
 
 from __future__ import annotations
 
-import json
-
 from byok.cli.main import main
 from byok.estate import GenerationState
 from byok.render import read_tfvars
+from support.output_schema import documented
 
 
 def byok(capsys, *args: str) -> tuple[int, str, str]:
@@ -37,14 +36,14 @@ def test_propose_then_apply_both_strategies_and_apply_again_changes_nothing(esta
 
     code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--dry-run", "--output", "json")
     assert code == 0, err
-    steps = {row["key"]: row["steps"] for row in json.loads(out)["rows"]}
+    steps = {row["key"]: row["steps"] for row in documented(out, "rotate_apply_plan")["rows"]}
     assert steps["s3"][:5] == ["generate", "get-parameters", "wrap", "import", "rotate"]
     assert "rotate" not in steps["rds"]
 
     old_s3 = kms.describe(f"alias/{s3_alias}").current_material_id
     code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
     assert code == 0, err
-    rows = {row["key"]: row for row in json.loads(out)["rows"]}
+    rows = {row["key"]: row for row in documented(out, "rotate_apply")["rows"]}
     assert rows["s3"]["canaries_ok"] == 2 and rows["rds"]["canaries_ok"] == 2
 
     after = read_tfvars(tfvars)
@@ -59,7 +58,7 @@ def test_propose_then_apply_both_strategies_and_apply_again_changes_nothing(esta
     code, out, _ = byok(capsys, "rotate", "apply", "--env", "dev")
     assert code == 0 and "nothing to apply" in out
     code, out, _ = byok(capsys, "rotate", "apply", "--env", "dev", "-o", "json")
-    nothing = json.loads(out)
+    nothing = documented(out, "rotate_apply")
     assert (code, nothing["kind"], nothing["rows"]) == (0, "rotate_apply", [])
     assert nothing["notes"] == ["nothing to apply in dev: no pending generation"]
     assert tfvars.read_text() == before_second
@@ -79,7 +78,7 @@ def test_status_shows_phase_per_key(estate, capsys):
     def phases() -> dict[str, tuple[str, str | None]]:
         code, out, _ = byok(capsys, "rotate", "status", "--env", "dev", "--output", "json")
         assert code == 0
-        return {row["key"]: (row["phase"], row["pending"]) for row in json.loads(out)["rows"]}
+        return {row["key"]: (row["phase"], row["pending"]) for row in documented(out, "rotate_status")["rows"]}
 
     assert phases() == {"s3": ("OVERDUE", None), "rds": ("OVERDUE", None)}
     byok(capsys, "rotate", "propose", "--env", "dev")
