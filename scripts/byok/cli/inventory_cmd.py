@@ -39,15 +39,15 @@ def inventory(regions, all_keys, aws, output_format) -> None:
         if all_keys or e.key.origin == "EXTERNAL"
     ]
     columns = [
-        optional("region"),
-        "aliases",
+        optional("region", drop=2),
+        optional("aliases"),
         identifier("key_id", "key id"),
         optional("origin"),
         "state",
         optional("materials"),
-        Column("earliest_expiry", "earliest expiry"),
-        optional("age_days", "age (days)"),
-        optional("generation", "gen"),
+        Column("earliest_expiry", "expires"),
+        optional("age_days", "age (days)", drop=2),
+        optional("generation", "gen", drop=2),
         Column("next_due", "next due"),
     ]
     emit(Listing("inventory", "KMS inventory", columns, rows, [f"{len(rows)} key(s)"]), output_format)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import Enum
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9_]*")
@@ -21,13 +21,14 @@ class Column:
     """A field of a row: ``key`` is the JSON name, ``header`` what people read.
 
     An ``identifier`` (key ARN, key ID, material ID, HSM label) is never cut or wrapped: a user copies it. An
-    ``optional`` column is the first to go when the terminal is too narrow (``--wide`` or ``-o json`` show it).
+    optional column (``drop`` > 0) goes when the terminal is too narrow, highest ``drop`` first, then the rightmost
+    (``--wide`` or ``-o json`` show it).
     """
 
     key: str
     header: str = ""
     identifier: bool = False
-    optional: bool = False
+    drop: int = 0
 
     def __post_init__(self) -> None:
         if not SNAKE_CASE.fullmatch(self.key):
@@ -40,8 +41,8 @@ def identifier(key: str, header: str = "") -> Column:
     return Column(key, header, identifier=True)
 
 
-def optional(key: str, header: str = "") -> Column:
-    return Column(key, header, optional=True)
+def optional(key: str, header: str = "", drop: int = 1) -> Column:
+    return Column(key, header, drop=drop)
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,23 @@ class View:
     width: int | None = None
 
 
-def cell(value: object) -> str:
-    """Human text for a value: dates in UTC ISO form, enums by value, lists joined, absent as a dash."""
+def cell(value: object, compact: bool = False) -> str:
+    """Human text for a value: dates in UTC ISO form, enums by value, lists joined, absent as a dash.
+
+    ``compact`` (terminal tables): a time at midnight UTC is its date, any other ``YYYY-MM-DD HH:MMZ``, so that a
+    narrow column can wrap it at the space.
+    """
     if value is None or value == "" or value == [] or value == ():
         return "-"
+    if isinstance(value, datetime) and compact and value.utcoffset() is not None:
+        utc = value.astimezone(UTC)
+        return utc.date().isoformat() if utc.time() == time() else utc.strftime("%Y-%m-%d %H:%MZ")
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, list | tuple):
-        return ", ".join(cell(item) for item in value)
+        return ", ".join(cell(item, compact) for item in value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

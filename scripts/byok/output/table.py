@@ -51,7 +51,7 @@ def display_width(text: str) -> int:
 def _section(section: Section, width: int | None, hidden: list[str]) -> list[str]:
     if not section.rows:
         return ["(none)"]
-    texts = [{c.key: cell(row.get(c.key)) for c in section.columns} for row in section.rows]
+    texts = [{c.key: cell(row.get(c.key), compact=True) for c in section.columns} for row in section.rows]
     columns = list(section.columns)
     if width is None:
         return _grid(columns, texts, [_natural(c, texts) for c in columns])
@@ -60,10 +60,10 @@ def _section(section: Section, width: int | None, hidden: list[str]) -> list[str
         if widths is not None:
             hidden += [c.header for c in section.columns if c not in columns]
             return _grid(columns, texts, widths)
-        droppable = [c for c in columns if c.optional]
+        droppable = [c for c in columns if c.drop]
         if not droppable:
             break
-        columns.remove(droppable[-1])
+        columns.remove(max(reversed(droppable), key=lambda c: c.drop))
     records: list[str] = []
     for number, row in enumerate(section.rows):
         if number:
@@ -121,7 +121,7 @@ def _wrapped(text: str, width: int) -> list[str]:
 def _record(fields: Sequence[tuple[Column, object]], width: int | None) -> list[str]:
     lines: list[str] = []
     for column, value in fields:
-        label, text = f"{column.header}:", cell(value)
+        label, text = f"{column.header}:", cell(value, compact=True)
         if width is None or display_width(f"{label} {text}") <= width:
             lines.append(f"{label} {text}")
         elif column.identifier:
