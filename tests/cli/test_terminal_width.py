@@ -2,8 +2,8 @@
 
 The commands run as a user runs them: the real ``byok`` executable with its stdout on a tty of 80 columns (and no
 ``COLUMNS`` in the environment, so the width comes from the terminal itself), against the local endpoint seeded
-with an estate like the demo's: alias-swap generations, in-place keys with an expiring material, a database still
-on the old generation, and a dozen imported keys byok does not manage (the info findings that used to bury the rest).
+with an estate like the demo's: alias-swap generations (the alias on the wrong one), an in-place key with an
+expiring material, and a dozen imported keys byok does not manage (the info findings that used to bury the rest).
 """
 
 from __future__ import annotations
@@ -88,16 +88,6 @@ def estate(endpoint, tmp_path_factory):
     for number in range(12):
         other = kms.create_key(Origin="EXTERNAL", Description=f"not managed by byok {number}")["KeyMetadata"]
         import_material(kms, other["KeyId"], os.urandom(32))
-    client(endpoint, "rds", REGION).create_db_instance(
-        DBInstanceIdentifier="dev-orders",
-        Engine="postgres",
-        DBInstanceClass="db.t3.micro",
-        AllocatedStorage=20,
-        MasterUsername="orders",
-        MasterUserPassword="not-a-secret-moto-only",
-        StorageEncrypted=True,
-        KmsKeyId=s3_g1["Arn"],
-    )
     work = copy_estate(REPO, tmp_path_factory.mktemp("estate"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BYOK_")) and k not in ("COLUMNS", "LINES")}
     env.update(
@@ -151,7 +141,7 @@ def test_drift_live_fits_and_summarises_the_info_notes(estate):
     assert code == 0, "\n".join(lines)
     assert_fits(lines)
     text = "\n".join(lines)
-    assert "BYOK-D004" in text  # the material expiring in five days
+    assert "BYOK-D004" in text and "BYOK-D006" in text  # the material expiring in five days, the alias
     assert any(estate["dynamodb"]["Arn"] in line for line in lines)
     assert "BYOK-D011" in text and "not listed" in " ".join(text.split())
     assert text.count("not managed by byok") == 0 and text.count("Origin=EXTERNAL") == 0
