@@ -34,7 +34,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--materials", type=int, default=200)
     # "custodian" is a row of the live drift table: it runs against the server and estate that "drift" seeds.
-    benches = ["materials", "demo", "drift", "custodian", "drift-code"]
+    benches = ["materials", "demo", "drift", "custodian", "drift-code", "output"]
     parser.add_argument("--only", choices=benches, action="append")
     args = parser.parse_args()
     chosen = args.only or benches
@@ -50,6 +50,10 @@ def main() -> int:
         from bench import drift_code
 
         print(drift_code.run(args.out))
+    if "output" in chosen:
+        from bench import output
+
+        print(output.run(args.out))
     return 0
 
 

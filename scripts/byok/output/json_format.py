@@ -7,6 +7,7 @@ against it, so a renamed or added field is a visible change of the contract, not
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -21,21 +22,29 @@ def render(document: Document, view: View | None = None) -> str:
 
 def plain(value: object) -> object:
     """JSON values only: enums by value, dates ISO, tuples and sets as arrays, dataclasses as objects."""
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if value is None or kind in _SCALARS:
         return value
+    if kind is dict or isinstance(value, Mapping):
+        return {_key(k): plain(v) for k, v in value.items()}  # type: ignore[union-attr]
+    if kind in _SEQUENCES:
+        return [plain(item) for item in value]  # type: ignore[union-attr]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bool | int | float | str):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return plain({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
-    if isinstance(value, Mapping):
-        return {_key(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(item) for item in value]
     return str(value)
 
 
+_SCALARS = frozenset({str, int, float, bool})
+_SEQUENCES = frozenset({list, tuple, set, frozenset})
+
+
+@functools.cache
 def _key(key: object) -> str:
     if not isinstance(key, str) or not SNAKE_CASE.fullmatch(key):
         raise ValueError(f"JSON key {key!r} is not snake_case")

@@ -45,6 +45,8 @@ def render(document: Document, view: View) -> str:
 
 def display_width(text: str) -> int:
     """Terminal cells taken by ``text``: wide East Asian characters and most emoji take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
@@ -52,11 +54,13 @@ def _section(section: Section, width: int | None, hidden: list[str]) -> list[str
     if not section.rows:
         return ["(none)"]
     texts = [{c.key: cell(row.get(c.key), compact=True) for c in section.columns} for row in section.rows]
+    natural = {c.key: _natural(c, texts) for c in section.columns}
     columns = list(section.columns)
     if width is None:
-        return _grid(columns, texts, [_natural(c, texts) for c in columns])
+        return _grid(columns, texts, [natural[c.key] for c in columns])
+    minimum = {c.key: _minimum(c, texts, natural[c.key]) for c in section.columns}
     while True:
-        widths = _fit(columns, texts, width)
+        widths = _fit(columns, natural, minimum, width)
         if widths is not None:
             hidden += [c.header for c in section.columns if c not in columns]
             return _grid(columns, texts, widths)
@@ -76,22 +80,21 @@ def _natural(column: Column, texts: Sequence[Mapping[str, str]]) -> int:
     return max(display_width(column.header), *(display_width(t[column.key]) for t in texts))
 
 
-def _minimum(column: Column, texts: Sequence[Mapping[str, str]]) -> int:
+def _minimum(column: Column, texts: Sequence[Mapping[str, str]], natural: int) -> int:
     """Identifiers whole; text no narrower than its longest word (an ARN in a sentence is still an ARN)."""
-    natural = _natural(column, texts)
     if column.identifier:
         return natural
     longest_word = max((display_width(word) for t in texts for word in t[column.key].split()), default=0)
     return max(min(natural, max(TEXT_MIN, display_width(column.header))), longest_word)
 
 
-def _fit(columns: list[Column], texts: Sequence[Mapping[str, str]], width: int) -> list[int] | None:
+def _fit(columns: list[Column], natural: Mapping[str, int], minimum: Mapping[str, int], width: int) -> list[int] | None:
     """Column widths that fit ``width``, or None: minimums first, then the room left shared by what text wants."""
-    widths = [_minimum(c, texts) for c in columns]
+    widths = [minimum[c.key] for c in columns]
     room = width - sum(widths) - len(GAP) * (len(columns) - 1)
     if room < 0:
         return None
-    wants = [_natural(c, texts) - w for c, w in zip(columns, widths, strict=True)]
+    wants = [natural[c.key] - w for c, w in zip(columns, widths, strict=True)]
     total = sum(wants)
     if total <= room:
         return [w + want for w, want in zip(widths, wants, strict=True)]
@@ -115,6 +118,8 @@ def _line(parts: list[str], widths: list[int]) -> str:
 
 
 def _wrapped(text: str, width: int) -> list[str]:
+    if display_width(text) <= width:
+        return [text]
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
