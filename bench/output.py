@@ -14,20 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.report import Row, write_table
-from byok.output import FORMATS, Listing, View, identifier, optional
-
-COLUMNS = [
-    optional("region", drop=2),
-    optional("aliases"),
-    identifier("key_id", "key id"),
-    optional("origin"),
-    "state",
-    optional("materials"),
-    "earliest_expiry",
-    optional("age_days", drop=2),
-    optional("generation", drop=2),
-    "next_due",
-]
+from byok.cli.inventory_cmd import COLUMNS
+from byok.output import FORMATS, Listing, View
 
 
 def inventory(count: int) -> list[dict[str, object]]:

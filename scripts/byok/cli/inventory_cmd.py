@@ -11,6 +11,20 @@ from byok.inventory import collect
 from byok.kms.client import KmsClient
 from byok.output import Column, Listing, identifier, optional
 
+# At 80 columns the key ID, state, expiry and due date stay; region, age and generation go first, then the rest.
+COLUMNS: list[Column | str] = [
+    optional("region", drop=2),
+    optional("aliases"),
+    identifier("key_id", "key id"),
+    optional("origin"),
+    "state",
+    optional("materials"),
+    Column("earliest_expiry", "expires"),
+    optional("age_days", "age (days)", drop=2),
+    optional("generation", "gen", drop=2),
+    Column("next_due", "next due"),
+]
+
 
 @click.command()
 @click.option("--regions", help="Comma-separated regions (default: --region / AWS_REGION).")
@@ -38,16 +52,4 @@ def inventory(regions, all_keys, aws, output_format) -> None:
         for e in entries
         if all_keys or e.key.origin == "EXTERNAL"
     ]
-    columns = [
-        optional("region", drop=2),
-        optional("aliases"),
-        identifier("key_id", "key id"),
-        optional("origin"),
-        "state",
-        optional("materials"),
-        Column("earliest_expiry", "expires"),
-        optional("age_days", "age (days)", drop=2),
-        optional("generation", "gen", drop=2),
-        Column("next_due", "next due"),
-    ]
-    emit(Listing("inventory", "KMS inventory", columns, rows, [f"{len(rows)} key(s)"]), output_format)
+    emit(Listing("inventory", "KMS inventory", COLUMNS, rows, [f"{len(rows)} key(s)"]), output_format)
