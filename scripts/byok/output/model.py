@@ -74,13 +74,15 @@ class View:
 
 
 def cell(value: object, compact: bool = False) -> str:
-    """Human text for a value: dates in UTC ISO form, enums by value, lists joined, absent as a dash.
+    """Human text for a value: dates in UTC ISO form, enums by value, lists joined, yes/no, absent as a dash.
 
     ``compact`` (terminal tables): a time at midnight UTC is its date, any other ``YYYY-MM-DD HH:MMZ``, so that a
     narrow column can wrap it at the space.
     """
     if value is None or value == "" or value == [] or value == ():
         return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, datetime) and compact and value.utcoffset() is not None:
         utc = value.astimezone(UTC)
         return utc.date().isoformat() if utc.time() == time() else utc.strftime("%Y-%m-%d %H:%MZ")
