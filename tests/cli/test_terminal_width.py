@@ -13,6 +13,7 @@ import os
 import re
 import struct
 import subprocess
+import sys
 import termios
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from byok.demo import copy_estate
 from byok.output.table import display_width
 from support.sandbox import client, import_material
 
+BYOK = str(Path(sys.executable).with_name("byok"))  # the installed command, as a user runs it
 COLUMNS, ROWS = 80, 24
 REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-central-1"
@@ -35,7 +37,7 @@ def in_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, l
     controller, terminal = os.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     process = subprocess.Popen(
-        [str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "byok"), *args],
+        [BYOK, *args],
         stdin=subprocess.DEVNULL,
         stdout=terminal,
         stderr=terminal,
