@@ -1,15 +1,21 @@
 """Every output format renders the same document faithfully; tables fit the width and never cut an identifier."""
 
 import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from byok.cli.demo_cmd import DEMO_COLUMNS
+from byok.demo import KeyStory
 from byok.model import KeyMaterialState
 from byok.output import FORMATS, Column, Listing, View, identifier, optional
 from byok.output.table import display_width
 from byok.output.terminal import terminal_width
+from support.output_schema import documented, schema
 
+REPO = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:kms:eu-central-1:111122223333:key/44444444-4444-4444-8444-444444444444"
 MATERIAL = "f" * 64
 
@@ -97,3 +103,29 @@ def test_terminal_width_follows_columns_and_is_unlimited_for_a_pipe(monkeypatch)
     assert terminal_width() == 77
     monkeypatch.delenv("COLUMNS")
     assert terminal_width() is None  # pytest captures stdout: not a terminal
+
+
+def test_every_kind_the_commands_print_is_documented_and_nothing_else():
+    sources = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "scripts" / "byok" / "cli").glob("*.py"))
+    printed = set(re.findall(r'Listing\(\s*"([a-z_]+)"', sources)) | {"drift"}
+    assert printed == set(schema()["$defs"])
+
+
+def test_the_demo_document_matches_its_schema():
+    """The demo's own run is an end-to-end test; its document shape is checked here, without the minute it takes."""
+    story = KeyStory("s3", "alias-swap", 1, 2, "a" * 36, "b" * 36, "c" * 64, "d" * 64, "c" * 64, None)
+    row = {
+        "key": "dev/s3",
+        "strategy": story.strategy,
+        "generation_before": story.generation_before,
+        "generation_after": story.generation_after,
+        "key_id_before": story.key_before,
+        "key_id_after": story.key_after,
+        "material_before": story.material_before,
+        "material_after": story.material_after,
+        "old_data_material": story.old_ciphertext_material,
+        "new_data_material": story.new_ciphertext_material,
+        "ok": story.ok,
+    }
+    text = FORMATS["json"](Listing("demo", "byok demo", DEMO_COLUMNS, [row], ["note"]).document(), View())
+    assert documented(text, "demo")["rows"][0]["ok"] is False
