@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from byok.cli.demo_cmd import DEMO_COLUMNS
+from byok.cli.demo_cmd import DEMO_COLUMNS, story_row
 from byok.demo import KeyStory
 from byok.model import KeyMaterialState
 from byok.output import FORMATS, Column, Listing, View, identifier, optional
@@ -114,18 +114,6 @@ def test_every_kind_the_commands_print_is_documented_and_nothing_else():
 def test_the_demo_document_matches_its_schema():
     """The demo's own run is an end-to-end test; its document shape is checked here, without the minute it takes."""
     story = KeyStory("s3", "alias-swap", 1, 2, "a" * 36, "b" * 36, "c" * 64, "d" * 64, "c" * 64, None)
-    row = {
-        "key": "dev/s3",
-        "strategy": story.strategy,
-        "generation_before": story.generation_before,
-        "generation_after": story.generation_after,
-        "key_id_before": story.key_before,
-        "key_id_after": story.key_after,
-        "material_before": story.material_before,
-        "material_after": story.material_after,
-        "old_data_material": story.old_ciphertext_material,
-        "new_data_material": story.new_ciphertext_material,
-        "ok": story.ok,
-    }
+    row = story_row(story)
     text = FORMATS["json"](Listing("demo", "byok demo", DEMO_COLUMNS, [row], ["note"]).document(), View())
     assert documented(text, "demo")["rows"][0]["ok"] is False

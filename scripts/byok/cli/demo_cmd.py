@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from byok.cli.options import emit, output_option
 from byok.errors import ByokError
 from byok.output import Column, Listing, identifier, optional
+
+if TYPE_CHECKING:
+    from byok.demo import KeyStory
 
 DEMO_COLUMNS: list[Column | str] = [
     "key",
@@ -24,6 +28,23 @@ DEMO_COLUMNS: list[Column | str] = [
     identifier("new_data_material", "new data uses"),
     "ok",
 ]
+
+
+def story_row(story: KeyStory) -> dict[str, object]:
+    """One dev key before and after, every ID whole (the table shows them as records when they do not fit)."""
+    return {
+        "key": f"dev/{story.name}",
+        "strategy": story.strategy,
+        "generation_before": story.generation_before,
+        "generation_after": story.generation_after,
+        "key_id_before": story.key_before,
+        "key_id_after": story.key_after,
+        "material_before": story.material_before,
+        "material_after": story.material_after,
+        "old_data_material": story.old_ciphertext_material,
+        "new_data_material": story.new_ciphertext_material,
+        "ok": story.ok,
+    }
 
 
 @click.command()
@@ -50,22 +71,7 @@ def demo(work_dir: Path, repo: Path, output_format: str) -> None:
     report = GitOpsDemo(
         work_dir, repo, say=lambda line: click.echo(f"[{time.monotonic() - started:5.1f}s] {line}", err=True)
     ).run()
-    rows = [
-        {
-            "key": f"dev/{story.name}",
-            "strategy": story.strategy,
-            "generation_before": story.generation_before,
-            "generation_after": story.generation_after,
-            "key_id_before": story.key_before,
-            "key_id_after": story.key_after,
-            "material_before": story.material_before,
-            "material_after": story.material_after,
-            "old_data_material": story.old_ciphertext_material,
-            "new_data_material": story.new_ciphertext_material,
-            "ok": story.ok,
-        }
-        for story in report.keys
-    ]
+    rows = [story_row(story) for story in report.keys]
     notes = [
         f"PR plan: {report.plan_summary}; byok policies on the plan: {report.checkov_summary}",
         f"second `rotate apply`: {report.second_apply}",
