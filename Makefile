@@ -11,10 +11,12 @@ CHECKOV_VENV := .venv-checkov
 WORK := .work
 STAMP := $(VENV)/.installed
 APT_PACKAGES := softhsm2 opencryptoki openssl
+# make test only: the nightly HTML report is opened in a real headless browser.
+TEST_APT_PACKAGES := chromium
 PROVIDER_DIR := .cache/terraform-plugins
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup system-deps checkov provider provider-schema demo test bench lint clean
+.PHONY: help setup system-deps test-system-deps checkov provider provider-schema demo test bench lint clean
 
 help:
 	@echo "make demo   run the rotation demo on the embedded default (installs what it needs)"
@@ -65,9 +67,12 @@ provider: $(STAMP)
 demo: setup checkov provider
 	$(VENV)/bin/byok demo --work-dir $(WORK)/demo
 
+test-system-deps:
+	@$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
 # Two passes: everything in parallel, then the opencryptoki tests serially (one token and one pkcsslotd per machine;
 # tests/conftest.py leaves them out of a parallel run).
-test: setup checkov provider provider-schema ci-tools
+test: setup checkov provider provider-schema ci-tools test-system-deps
 	@set +e; $(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc; \
 	$(VENV)/bin/python -m pytest -m opencryptoki; rc=$$?; \

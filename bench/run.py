@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument("--materials", type=int, default=200)
     parser.add_argument("--rotate-keys", type=int, default=400)
     # "custodian" is a row of the live drift table: it runs against the server and estate that "drift" seeds.
-    benches = ["materials", "demo", "drift", "custodian", "drift-code", "drift-org", "keys-100k", "rotate"]
+    benches = ["materials", "demo", "drift", "custodian", "drift-code", "drift-org", "keys-100k", "rotate", "output"]
     parser.add_argument("--only", choices=benches, action="append")
     args = parser.parse_args()
     chosen = args.only or benches
@@ -63,6 +63,10 @@ def main() -> int:
         from bench import rotate
 
         print(rotate.run(args.out, args.rotate_keys))
+    if "output" in chosen:
+        from bench import output
+
+        print(output.run(args.out))
     return 0
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from byok.cli import main as main_module
 from byok.cli.audit_cmd import audit
+from support.output_schema import documented
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_verify_ok_prints_count_and_head(byok, journal_file: Path) -> None:
     head = json.loads(journal_file.read_bytes().splitlines()[-1])["hash"]
     code, out, _ = byok("audit", "verify", "--journal", str(journal_file))
     assert code == 0
-    assert "OK" in out and head in out and "│ 9 " in out
+    assert "status: OK" in out and head in out and "records: 9" in out
 
 
 def test_verify_json_names_the_first_problem_and_exits_7(byok, journal_file: Path) -> None:
@@ -36,7 +37,7 @@ def test_verify_json_names_the_first_problem_and_exits_7(byok, journal_file: Pat
     journal_file.write_bytes(b"".join(lines[:2] + lines[3:]))
     code, out, err = byok("audit", "verify", "--journal", str(journal_file), "--output", "json")
     assert code == 7
-    (row,) = json.loads(out)["rows"]
+    row = documented(out, "audit_verify")
     assert (row["status"], row["records"], row["line"]) == ("TAMPERED", 2, 3)
     assert "seq 4 where 3 was expected" in row["problem"]
     assert err.startswith("byok: error: line 3: seq 4 where 3 was expected")
@@ -97,7 +98,7 @@ def test_export_then_verify_the_pack(byok, journal_file: Path, tmp_path: Path) -
     assert code == 0, err
     assert f"wrote {out_file}: 9 records" in out
     code, out, _ = byok("audit", "verify", "--pack", str(out_file), "-o", "json")
-    (row,) = json.loads(out)["rows"]
+    row = documented(out, "audit_verify")
     assert (code, row["status"], row["records"]) == (0, "OK", 9)
 
 

@@ -89,7 +89,7 @@ def _ok(step: dict) -> None:
 def test_apply_imports_the_first_material_and_the_journal_verifies(story):
     _ok(story["apply"])
     assert "recorded in terraform/dev/byok.auto.tfvars" in story["apply"]["stdout"]
-    assert re.search(r"journal\.jsonl\s*│\s*OK", story["apply"]["stdout"])
+    assert re.search(r"journal: \S*journal\.jsonl\nstatus: OK", story["apply"]["stdout"])
 
 
 def test_nightly_writes_the_markdown_and_html_reports(story):

@@ -7,38 +7,42 @@ from pathlib import Path
 
 import pytest
 
+from support.output_schema import documented
+
 
 def test_probe_names_the_token_and_the_visible_choice(byok, token):
     result = byok("hsm", "probe", "--output", "json")
-    rows = {row["property"]: row["value"] for row in json.loads(result.stdout)["rows"]}
-    assert rows["token"] == token.label
-    assert rows["algorithm byok will use"] == token.kind.wraps_with[0]
-    assert "CKR_ARGUMENTS_BAD" in rows["why"] or "CKR_MECHANISM_INVALID" in rows["why"]
-    assert any("WARNING: weaker than RSA_AES_KEY_WRAP_SHA_256" in n for n in json.loads(result.stdout)["notes"])
+    probe = documented(result.stdout, "hsm_probe")
+    assert probe["kind"] == "hsm_probe" and probe["token"] == token.label
+    assert probe["algorithm"] == token.kind.wraps_with[0]
+    assert "CKR_ARGUMENTS_BAD" in probe["reason"] or "CKR_MECHANISM_INVALID" in probe["reason"]
+    assert any("WARNING: weaker than RSA_AES_KEY_WRAP_SHA_256" in n for n in probe["notes"])
 
 
 def test_dry_run_changes_nothing_then_import_rotates_in_place(byok, external_key):
     client, alias, key_id = external_key
     dry = byok("material", "import", "--key", alias, "--dry-run", "--output", "json")
-    assert [r["step"] for r in json.loads(dry.stdout)["rows"]] == ["generate", "get-parameters", "wrap", "import"]
+    steps = [r["step"] for r in documented(dry.stdout, "material_import_plan")["rows"]]
+    assert steps == ["generate", "get-parameters", "wrap", "import"]
     assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
 
-    first = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)["rows"][0]
-    second = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)["rows"][0]
+    first = documented(byok("material", "import", "--key", alias, "--output", "json").stdout, "material_import")
+    second = documented(byok("material", "import", "--key", alias, "--output", "json").stdout, "material_import")
     assert first["state"] == "CURRENT" and second["state"] == "CURRENT"
-    assert second["steps"].endswith("rotate")
+    assert second["steps"][-1] == "rotate"
 
-    listing = json.loads(byok("material", "list", "--key", alias, "--output", "json").stdout)["rows"]
-    states = {row["material id"]: row["state"] for row in listing}
-    assert states == {first["material id"]: "NON_CURRENT", second["material id"]: "CURRENT"}
-    assert {row["hsm label"] for row in listing} == {first["label"], second["label"]}
+    listing = documented(byok("material", "list", "--key", alias, "--output", "json").stdout, "material_list")
+    assert listing["key_arn"] == first["key_arn"] and listing["key_arn"].endswith(key_id)
+    states = {row["material_id"]: row["state"] for row in listing["rows"]}
+    assert states == {first["material_id"]: "NON_CURRENT", second["material_id"]: "CURRENT"}
+    assert {row["hsm_label"] for row in listing["rows"]} == {first["label"], second["label"]}
 
 
 def test_markdown_and_table_outputs(byok, external_key):
     _, alias, _ = external_key
     byok("material", "import", "--key", alias, "--valid-to", "2027-06-30")
     markdown = byok("material", "list", "--key", alias, "--output", "markdown").stdout
-    assert markdown.startswith("### arn:aws:kms:") and "| CURRENT | IMPORTED | 2027-06-30T00:00:00+00:00 |" in markdown
+    assert "- **key**: `arn:aws:kms:" in markdown and "| CURRENT | IMPORTED | 2027-06-30T00:00:00+00:00 |" in markdown
     assert "CURRENT" in byok("material", "list", "--key", alias).stdout
 
 

@@ -14,6 +14,7 @@ from byok.cli.main import cli, main
 from byok.drift.engine import DriftResult
 from byok.drift.findings import Resource, finding
 from byok.report import FORMATS, ReportOptions
+from support.output_schema import documented
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPLACES = str(FIXTURES / "plan_replaces_stores.json")
@@ -49,7 +50,7 @@ def estate(tmp_path) -> Path:
 )
 def test_fail_on_sets_the_exit_code(plan, fail_on, code, capsys):
     assert main(["drift", "plan", "--plan-json", plan, "--fail-on", fail_on, "-o", "json"]) == code
-    document = json.loads(capsys.readouterr().out)
+    document = documented(capsys.readouterr().out, "drift")
     assert document["failed"] is bool(code)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from byok.audit.lock import lock_environment
 from byok.cli.main import main
 from byok.errors import KeyWrongState
+from support.output_schema import documented
 
 BYOK = str(Path(sys.executable).with_name("byok"))
 
@@ -66,7 +66,7 @@ def test_inventory_lists_imported_keys_with_materials(importer, kms, capsys, end
     importer.execute(importer.plan(alias), valid_to=None)
     monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
     assert main(["inventory", "--region", "eu-central-1", "--output", "json"]) == 0
-    rows = {row["key id"]: row for row in json.loads(capsys.readouterr().out)["rows"]}
+    rows = {row["key_id"]: row for row in documented(capsys.readouterr().out, "inventory")["rows"]}
     row = rows[key.key_id]
-    assert row["aliases"] == alias and row["origin"] == "EXTERNAL" and row["state"] == "Enabled"
-    assert row["materials"] == 1 and row["generation"] == "1" and row["next due"] == "2027-11-28"
+    assert row["aliases"] == [alias] and row["origin"] == "EXTERNAL" and row["state"] == "Enabled"
+    assert row["materials"] == 1 and row["generation"] == "1" and row["next_due"] == "2027-11-28"

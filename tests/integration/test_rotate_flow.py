@@ -6,13 +6,12 @@ test isolates byok's own flow; tests/e2e runs the same story with real Terraform
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from byok.cli.main import main
 from byok.estate import GenerationState
 from byok.render import read_tfvars
+from support.output_schema import documented
 
 pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
@@ -41,27 +40,31 @@ def test_propose_then_apply_both_strategies_and_apply_again_changes_nothing(esta
 
     code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--dry-run", "--output", "json")
     assert code == 0, err
-    steps = {row["key"]: row["steps"] for row in json.loads(out)["rows"]}
-    assert steps["s3"].startswith("generate, get-parameters, wrap, import, rotate")
+    steps = {row["key"]: row["steps"] for row in documented(out, "rotate_apply_plan")["rows"]}
+    assert steps["s3"][:5] == ["generate", "get-parameters", "wrap", "import", "rotate"]
     assert "rotate" not in steps["rds"]
 
     old_s3 = kms.describe(f"alias/{s3_alias}").current_material_id
     code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
     assert code == 0, err
-    rows = {row["key"]: row for row in json.loads(out)["rows"]}
-    assert rows["s3"]["canaries"] == "2 ok" and rows["rds"]["canaries"] == "2 ok"
+    rows = {row["key"]: row for row in documented(out, "rotate_apply")["rows"]}
+    assert rows["s3"]["canaries_ok"] == 2 and rows["rds"]["canaries_ok"] == 2
 
     after = read_tfvars(tfvars)
     s3, rds = after.key("s3"), after.key("rds")
     assert [g.state for g in s3.generations] == [GenerationState.RETIRING, GenerationState.ACTIVE]
     assert s3.active.material_id == kms.describe(f"alias/{s3_alias}").current_material_id != old_s3
     assert rds.active.material_id == kms.describe(f"alias/{rds_alias}-g2").current_material_id
-    assert rds.active.check_value == rows["rds"]["check value"]
+    assert rds.active.check_value == rows["rds"]["check_value"]
     assert kms.describe(f"alias/{rds_alias}").key_id != new_key.key_id  # Terraform moves the alias, not byok
 
     before_second = tfvars.read_text()
     code, out, _ = byok(capsys, "rotate", "apply", "--env", "dev")
     assert code == 0 and "nothing to apply" in out
+    code, out, _ = byok(capsys, "rotate", "apply", "--env", "dev", "-o", "json")
+    nothing = documented(out, "rotate_apply")
+    assert (code, nothing["kind"], nothing["rows"]) == (0, "rotate_apply", [])
+    assert nothing["notes"] == ["nothing to apply in dev: no pending generation"]
     assert tfvars.read_text() == before_second
     assert len(kms.list_materials(f"alias/{s3_alias}")) == 2
 
@@ -79,7 +82,7 @@ def test_status_shows_phase_per_key(estate, capsys):
     def phases() -> dict[str, tuple[str, str | None]]:
         code, out, _ = byok(capsys, "rotate", "status", "--env", "dev", "--output", "json")
         assert code == 0
-        return {row["key"]: (row["phase"], row["pending"]) for row in json.loads(out)["rows"]}
+        return {row["key"]: (row["phase"], row["pending"]) for row in documented(out, "rotate_status")["rows"]}
 
     assert phases() == {"s3": ("OVERDUE", None), "rds": ("OVERDUE", None)}
     byok(capsys, "rotate", "propose", "--env", "dev")

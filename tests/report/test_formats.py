@@ -207,3 +207,20 @@ def test_a_clean_result_says_so(clean):
     assert "No drift" in NIGHTLY["md"](clean, OPTIONS) and "No drift" in NIGHTLY["html"](clean, OPTIONS)
     assert json.loads(FORMATS["sarif"](clean, OPTIONS))["runs"][0]["results"] == []
     assert ET.fromstring(FORMATS["junit"](clean, OPTIONS)).get("failures") == "0"  # noqa: S314
+
+
+def test_people_see_findings_grouped_worst_first_with_what_is_below_the_threshold_counted(result):
+    table = FORMATS["table"](result, OPTIONS)
+    assert table.index("HIGH BYOK-D") < table.index("MEDIUM BYOK-D")
+    info = [f for f in result.findings if f.severity is Severity.INFO]
+    assert info and all(f.detail not in table for f in info)
+    assert f"{len(info)} info finding(s) of BYOK-D011" in " ".join(table.split())
+    verbose = FORMATS["table"](result, replace(OPTIONS, min_severity=Severity.INFO))
+    assert all(" ".join(f.detail.split()) in " ".join(verbose.split()) for f in info)
+    only_high = FORMATS["markdown"](result, replace(OPTIONS, min_severity=Severity.HIGH))
+    assert "BYOK-D009" not in only_high.split("> ")[0] and "finding(s) of BYOK-D009" in only_high
+
+
+def test_json_carries_every_finding_whatever_people_see(result):
+    document = json.loads(FORMATS["json"](result, replace(OPTIONS, min_severity=Severity.CRITICAL)))
+    assert len(document["findings"]) == len(result.findings) and document["kind"] == "drift"

@@ -19,7 +19,7 @@ from byok.audit.record import GENESIS
 from byok.audit.verify import Verdict, verify_file
 from byok.cli.options import config_option, emit, output_option
 from byok.errors import ConfigError, UsageError
-from byok.output import Listing
+from byok.output import Column, Listing, identifier
 from byok.policy import load_policy
 
 _SHOWN_BYTES = 300
@@ -123,15 +123,15 @@ def _report(source: str, verdict: Verdict, output_format: str, notes: list[str] 
     notes = list(notes or [])
     if verdict.anchor_seq is not None:
         notes.append(f"expected head found at seq {verdict.anchor_seq}")
-    row = {
-        "journal": source,
-        "status": "OK" if problem is None else "TAMPERED",
-        "records": verdict.records,
-        "head": verdict.head,
-        "line": problem.line if problem else None,
-        "problem": problem.message if problem else None,
-    }
-    emit(Listing("audit verify", list(row), [row], notes), output_format)
+    facts: list[tuple[Column | str, object]] = [
+        (identifier("journal"), source),
+        ("status", "OK" if problem is None else "TAMPERED"),
+        ("records", verdict.records),
+        (identifier("head"), verdict.head),
+        ("line", problem.line if problem else None),
+        ("problem", problem.message if problem else None),
+    ]
+    emit(Listing("audit_verify", "audit verify", [], [], notes, facts), output_format)
     if problem is not None:
         raise JournalTampered(problem.message, "compare with a copy of the journal; find who wrote to it")
 

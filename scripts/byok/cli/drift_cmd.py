@@ -5,6 +5,7 @@ Exit codes: 0 no finding at or above ``--fail-on``, 1 at least one; errors keep 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -95,9 +96,24 @@ def estate_options(func: Callable) -> Callable:
 
 
 def gate_options(func: Callable) -> Callable:
+    """--fail-on, --output(-file), and what people see: the command receives ``view: FindingsView``."""
+
+    report = func
+
+    @functools.wraps(report)
+    def command(*args, min_severity, verbose, wide, **kwargs):
+        shown = Severity.INFO if verbose else Severity(min_severity)
+        return report(*args, view=FindingsView(shown, wide), **kwargs)
+
     func = click.option(
-        "--verbose", "-v", is_flag=True, help="Table: also show info findings (JSON, SARIF, ASFF always have them)."
-    )(func)
+        "--min-severity",
+        type=click.Choice([s.value for s in Severity]),
+        default=Severity.LOW.value,
+        show_default=True,
+        help="List findings at or above this severity in table/markdown; the rest are counted per rule.",
+    )(command)
+    func = click.option("--verbose", "-v", is_flag=True, help="List every finding, info notes too.")(func)
+    func = click.option("--wide", is_flag=True, help="Tables at full width whatever the terminal.")(func)
     func = click.option(
         "--fail-on",
         type=click.Choice(["critical", "high", "medium", "low", "none"]),
@@ -173,8 +189,14 @@ def _live(
     )
 
 
+@dataclass(frozen=True)
+class FindingsView:
+    min_severity: Severity = Severity.LOW
+    wide: bool = False
+
+
 def _options(
-    estate: Estate, result: DriftResult, fail_on: str, accounts: str | None = None, verbose: bool = False
+    estate: Estate, result: DriftResult, fail_on: str, accounts: str | None = None, view: FindingsView = FindingsView()
 ) -> ReportOptions:
     account = next(iter(estate.accounts(accounts)), None) or next(
         (f.resource.account for f in result.findings if f.resource.account), None
@@ -183,7 +205,8 @@ def _options(
         fail_on=None if fail_on == "none" else Severity(fail_on),
         account=account or ReportOptions.account,
         region=estate.regions(None)[0],
-        verbose=verbose,
+        min_severity=view.min_severity,
+        wide=view.wide,
     )
 
 
@@ -193,13 +216,15 @@ def _finish(
     output_format: str,
     output_file: Path | None,
     fail_on: str,
-    verbose: bool,
+    view: FindingsView,
     accounts=None,
 ) -> None:
     if output_file:
         check_writable(output_file, "output file")
     result = scan(sources, estate.intent, horizon_days=estate.horizon)
-    options = _options(estate, result, fail_on, accounts, verbose)
+    if output_file:
+        view = FindingsView(view.min_severity, wide=True)  # a file has no terminal width
+    options = _options(estate, result, fail_on, accounts, view)
     text = FORMATS[output_format](result, options)
     if output_file:
         write_atomically(output_file, text)
@@ -223,20 +248,20 @@ def drift() -> None:
 @click.option("--path", type=click.Path(path_type=Path, exists=True), default=Path("."), show_default=True)
 @estate_options
 @gate_options
-def code(path, config, environment, output_format, output_file, fail_on, verbose) -> None:
+def code(path, config, environment, output_format, output_file, fail_on, view) -> None:
     """Literal key IDs/ARNs and references to retired generations in Terraform code."""
     estate = Estate.open(config, environment)
-    _finish(estate, [CodeSource(path)], output_format, output_file, fail_on, verbose)
+    _finish(estate, [CodeSource(path)], output_format, output_file, fail_on, view)
 
 
 @drift.command("plan")
 @click.option("--plan-json", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @estate_options
 @gate_options
-def plan(plan_json, config, environment, output_format, output_file, fail_on, verbose) -> None:
+def plan(plan_json, config, environment, output_format, output_file, fail_on, view) -> None:
     """A `terraform show -json` plan: data stores it would replace, keys and aliases it would leave wrong."""
     estate = Estate.open(config, environment)
-    _finish(estate, [PlanSource.from_file(plan_json)], output_format, output_file, fail_on, verbose)
+    _finish(estate, [PlanSource.from_file(plan_json)], output_format, output_file, fail_on, view)
 
 
 @drift.command("live")
@@ -254,7 +279,7 @@ def live(
     output_format,
     output_file,
     fail_on,
-    verbose,
+    view,
     **config_source,
 ):
     """Every account and region: resources, aliases, key states and every material's expiry.
@@ -264,7 +289,7 @@ def live(
     """
     estate = Estate.open(config, environment)
     source = _live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source)
-    _finish(estate, [source], output_format, output_file, fail_on, verbose, accounts)
+    _finish(estate, [source], output_format, output_file, fail_on, view, accounts)
 
 
 @drift.command("all")
@@ -286,7 +311,7 @@ def all_(
     output_format,
     output_file,
     fail_on,
-    verbose,
+    view,
     **config_source,
 ) -> None:
     """Code, plan (if given) and live together, so a literal ARN in code is matched to its live key."""
@@ -295,7 +320,7 @@ def all_(
     if plan_json:
         sources.append(PlanSource.from_file(plan_json))
     sources.append(_live(estate, endpoint_url, regions, accounts, role_name, workers, **config_source))
-    _finish(estate, sources, output_format, output_file, fail_on, verbose, accounts)
+    _finish(estate, sources, output_format, output_file, fail_on, view, accounts)
 
 
 @drift.command("report")

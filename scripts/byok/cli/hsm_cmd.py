@@ -7,12 +7,11 @@ from pathlib import Path
 import click
 
 from byok.audit.journal import Journal, journal_path
-from byok.cli.options import emit, hsm_options, open_hsm, output_option
-from byok.cli.rotate_cmd import config_option
+from byok.cli.options import config_option, emit, hsm_options, open_hsm, output_option
 from byok.config import read_so_pin
 from byok.errors import ConfigError
 from byok.hsm.trusted import fingerprint
-from byok.output import Listing
+from byok.output import Column, Listing, identifier
 from byok.pending_imports import PendingImports
 from byok.policy import EstatePolicy, load_policy
 
@@ -37,33 +36,29 @@ def probe(hsm_settings, output_format) -> None:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         trusted = token.trusted_support()
         check_values = token.has_check_values()
-    refused = "; ".join(f"{name}: {code}" for name, code in trusted.refused.items())
-    trusted_text = (
-        ("yes: " if trusted.available else "no: ") + trusted.detail + (f" (refused: {refused})" if refused else "")
-    )
-    rows: list[dict[str, object]] = [
-        {"property": "token", "value": info.label},
-        {"property": "manufacturer / model", "value": f"{info.manufacturer} / {info.model}"},
-        {"property": "serial", "value": info.serial},
-        {"property": "library", "value": hsm_settings.module},
-        {
-            "property": "wrapping algorithms the token can do",
-            "value": ", ".join(a.value for a in capabilities),
-        },
-        {"property": "algorithm byok will use", "value": choice.algorithm.value},
-        {"property": "why", "value": choice.reason},
-        {
-            "property": "key check values (CKA_CHECK_VALUE)",
-            "value": "yes" if check_values else "no: the audit trail uses KeyMaterialId + HSM label",
-        },
-        {
-            "property": "trusted wrapping (key-ceremony mode)",
-            "value": trusted_text,
-        },
-        {"property": "mechanisms", "value": ", ".join(sorted(info.mechanisms))},
+    facts: list[tuple[Column | str, object]] = [
+        (identifier("token"), info.label),
+        ("manufacturer", info.manufacturer),
+        ("model", info.model),
+        (identifier("serial"), info.serial),
+        (identifier("library"), hsm_settings.module),
+        (Column("algorithms", "wrapping algorithms the token can do"), [a.value for a in capabilities]),
+        (Column("algorithm", "algorithm byok will use"), choice.algorithm.value),
+        (Column("reason", "why"), choice.reason),
+        ("downgraded", choice.downgraded),
+        (Column("check_values", "key check values (CKA_CHECK_VALUE)"), check_values),
+        (Column("trusted_wrapping", "trusted wrapping (key-ceremony mode)"), trusted.available),
+        (Column("trusted_wrapping_detail", "trusted wrapping detail"), trusted.detail),
+        (
+            Column("trusted_wrapping_refused", "attributes the token refused"),
+            [f"{n}: {c}" for n, c in trusted.refused.items()],
+        ),
+        ("mechanisms", sorted(info.mechanisms)),
     ]
     notes = [f"WARNING: weaker than {choice.strongest_known.value}: {choice.reason}"] if choice.downgraded else []
-    emit(Listing(title="HSM probe", columns=["property", "value"], rows=rows, notes=notes), output_format)
+    if not check_values:
+        notes.append("no CKA_CHECK_VALUE: the audit trail identifies material by KeyMaterialId + HSM label")
+    emit(Listing("hsm_probe", "HSM probe", [], [], notes, facts), output_format)
 
 
 @hsm.command("approve-wrapping-key")
@@ -93,13 +88,14 @@ def approve_wrapping_key(key_ref, expected, dry_run, config_path, hsm_settings, 
         )
     params = waiting.params
     actual = fingerprint(params.public_key_der)
-    rows = [
-        {"property": "key", "value": params.key_arn},
-        {"property": "HSM material", "value": waiting.label},
-        {"property": "wrapping algorithm", "value": params.algorithm.value},
-        {"property": "wrapping key spec", "value": params.wrapping_key_spec.value},
-        {"property": "wrapping key SHA-256", "value": actual},
-        {"property": "valid until", "value": params.valid_to.isoformat(timespec="minutes")},
+    facts: list[tuple[Column | str, object]] = [
+        (identifier("key_arn", "key"), params.key_arn),
+        (identifier("label", "hsm material"), waiting.label),
+        (Column("algorithm", "wrapping algorithm"), params.algorithm.value),
+        (Column("wrapping_key_spec", "wrapping key spec"), params.wrapping_key_spec.value),
+        (identifier("fingerprint", "wrapping key SHA-256"), actual),
+        (Column("valid_to", "valid until"), params.valid_to),
+        ("approved", not dry_run),
     ]
     if expected.strip().lower() != actual:
         raise ConfigError(
@@ -118,7 +114,7 @@ def approve_wrapping_key(key_ref, expected, dry_run, config_path, hsm_settings, 
             detail=f"SHA-256 {actual[:24]} ({params.wrapping_key_spec.value}) approved by the security officer",
         )
     title = "wrapping key " + ("to approve (dry run)" if dry_run else "approved: re-run the import")
-    emit(Listing(title, ["property", "value"], rows), output_format)
+    emit(Listing("hsm_approval", title, [], [], [], facts), output_format)
 
 
 def estate_for(config_path: Path) -> EstatePolicy:

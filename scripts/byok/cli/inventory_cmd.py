@@ -11,7 +11,23 @@ import click
 from byok.cli.options import aws_options, emit, output_option
 from byok.inventory import InventoryEntry, entries
 from byok.kms.client import KmsClient
-from byok.output import Listing
+from byok.output import Column, Listing, identifier, optional
+
+# At 80 columns the key ID, state, expiry and due date stay; region, age and generation go first, then the rest.
+COLUMNS: list[Column | str] = [
+    optional("region", drop=2),
+    optional("aliases"),
+    identifier("key_id", "key id"),
+    optional("origin"),
+    "state",
+    optional("materials"),
+    optional("rotations_left", "rotations left"),
+    optional("multi_region", "multi-Region"),
+    Column("earliest_expiry", "expires"),
+    optional("age_days", "age (days)", drop=2),
+    optional("generation", "gen", drop=2),
+    Column("next_due", "next due"),
+]
 
 
 @click.command()
@@ -33,38 +49,24 @@ def inventory(regions, all_keys, aws, output_format) -> None:
 
     found = entries([clients[name] for name in names], progress=ProgressLine(), replica_client=client_in)
     rows = [_row(e) for e in found if all_keys or e.key.origin == "EXTERNAL"]  # entries are dropped as they come
-    rows.sort(key=lambda row: (row["region"], row["aliases"] or "~", row["key id"]))
-    columns = [
-        "region",
-        "aliases",
-        "key id",
-        "origin",
-        "state",
-        "materials",
-        "rotations left",
-        "multi-Region",
-        "earliest expiry",
-        "age (days)",
-        "generation",
-        "next due",
-    ]
-    emit(Listing("KMS inventory", columns, rows, [f"{len(rows)} key(s)"]), output_format)
+    rows.sort(key=lambda row: (row["region"], row["aliases"][:1] or ["~"], row["key_id"]))
+    emit(Listing("inventory", "KMS inventory", COLUMNS, rows, [f"{len(rows)} key(s)"]), output_format)
 
 
 def _row(e: InventoryEntry) -> dict:
     return {
         "region": e.region,
-        "aliases": ", ".join(e.aliases) or None,
-        "key id": e.key.key_id,
+        "aliases": list(e.aliases),
+        "key_id": e.key.key_id,
         "origin": e.key.origin,
         "state": e.key.state,
         "materials": len(e.materials) if e.key.origin == "EXTERNAL" else None,
-        "rotations left": e.rotations_left,
-        "multi-Region": e.multi_region,
-        "earliest expiry": e.earliest_expiry,
-        "age (days)": e.age_days,
+        "rotations_left": e.rotations_left,
+        "multi_region": e.multi_region,
+        "earliest_expiry": e.earliest_expiry,
+        "age_days": e.age_days,
         "generation": e.tags.get("byok:generation"),
-        "next due": e.tags.get("byok:next-due"),
+        "next_due": e.tags.get("byok:next-due"),
     }
 
 

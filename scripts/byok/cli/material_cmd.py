@@ -27,7 +27,7 @@ from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
 from byok.material_policy import run_note
 from byok.model import KeyMaterial, Strategy
-from byok.output import Listing
+from byok.output import Column, Listing, identifier, optional
 from byok.pending_imports import PendingImports
 from byok.policy import EstatePolicy
 from byok.renewal import MaterialRenewer, Renewal
@@ -100,10 +100,10 @@ def import_(
             notes.append(f"WARNING: weaker than {choice.strongest_known.value}")
         notes.append(f"expiry: {expiry.isoformat() if expiry else 'material does not expire'}")
         if dry_run:
-            rows = [{"step": step, "key": plan.key.arn, "label": plan.label} for step in plan.steps] or [
-                {"step": "nothing to do", "key": plan.key.arn, "label": plan.label}
-            ]
-            emit(Listing("material import (dry run)", ["step", "key", "label"], rows, notes), output_format)
+            rows = [{"step": step} for step in plan.steps] or [{"step": "nothing to do"}]
+            facts = [(identifier("key_arn", "key"), plan.key.arn), (identifier("label", "hsm label"), plan.label)]
+            title = "material import (dry run)"
+            emit(Listing("material_import_plan", title, ["step"], rows, notes, facts), output_format)
             return
         journal = RunJournal(Journal.open(journal_file), run_note("material import", estate.material))
         with journal.run():
@@ -113,18 +113,16 @@ def import_(
                 progress=lambda step: click.echo(f"  {step} ...", err=True),
                 done=journal.steps(plan.key.arn),
             )
-    rows = [
-        {
-            "key": outcome.key_arn,
-            "label": outcome.label,
-            "check value": outcome.check_value,
-            "material id": outcome.material_id,
-            "state": outcome.material_state,
-            "algorithm": outcome.algorithm,
-            "steps": ", ".join(outcome.steps_done) or "nothing to do",
-        }
+    facts = [
+        (identifier("key_arn", "key"), outcome.key_arn),
+        (identifier("label", "hsm label"), outcome.label),
+        (identifier("check_value", "check value"), outcome.check_value),
+        (identifier("material_id", "material id"), outcome.material_id),
+        ("state", outcome.material_state),
+        ("algorithm", outcome.algorithm),
+        (Column("steps", "steps done"), list(outcome.steps_done)),
     ]
-    emit(Listing("material imported", list(rows[0]), rows, notes), output_format)
+    emit(Listing("material_import", "material imported", [], [], notes, facts), output_format)
 
 
 @material.command("list")
@@ -144,19 +142,27 @@ def list_(key_ref, aws, output_format) -> None:
         notes.extend(f"REPLICA {replica.region}: {problem}" for problem in replica.problems)
         if not replica.problems:
             notes.append(f"replica {replica.region}: same materials as the primary, all imported")
-    title = f"{key.arn} ({key.state.value})"
-    columns = ["region", "material id", "state", "import", "expires", "hsm label", "rotated"]
-    emit(Listing(title, columns, rows, notes), output_format)
+    columns = [
+        optional("region", drop=2),
+        identifier("material_id", "material id"),
+        "state",
+        Column("import_state", "import"),
+        Column("valid_to", "expires"),
+        identifier("hsm_label", "hsm label"),
+        optional("rotated"),
+    ]
+    facts = [(identifier("key_arn", "key"), key.arn), (Column("key_state", "key state"), key.state)]
+    emit(Listing("material_list", "key materials", columns, rows, notes, facts), output_format)
 
 
 def _material_row(region: str, material: KeyMaterial) -> dict[str, object]:
     return {
         "region": region,
-        "material id": material.material_id,
+        "material_id": material.material_id,
         "state": material.state,
-        "import": material.import_state,
-        "expires": material.valid_to or "never",
-        "hsm label": label_of(material),
+        "import_state": material.import_state,
+        "valid_to": material.valid_to,
+        "hsm_label": label_of(material),
         "rotated": material.rotation_date,
     }
 
@@ -262,13 +268,21 @@ def renew(
                     journal.steps(renewal.key.arn)("renew", _renewal_facts(renewal, choice, valid_to))
                 rows.append(
                     {
-                        "material id": renewal.material.material_id,
+                        "material_id": renewal.material.material_id,
                         "state": renewal.material.state,
-                        "hsm label": renewal.label,
+                        "hsm_label": renewal.label,
                         "reason": renewal.reason,
-                        "new expiry": "(dry run)" if dry_run else (valid_to or "never"),
+                        "renewed": not dry_run,
                     }
                 )
-    title = f"material renew {key_ref}" + (" (dry run)" if dry_run else "")
+    title = "material renew" + (" (dry run)" if dry_run else "")
     notes = [] if rows else [f"nothing expires within {horizon_days} days"]
-    emit(Listing(title, ["material id", "state", "hsm label", "reason", "new expiry"], rows, notes), output_format)
+    columns = [
+        identifier("material_id", "material id"),
+        "state",
+        identifier("hsm_label", "hsm label"),
+        "reason",
+        "renewed",
+    ]
+    facts = [(Column("key"), key_ref), (Column("new_valid_to", "new expiry"), valid_to)]
+    emit(Listing("material_renew", title, columns, rows, notes, facts), output_format)

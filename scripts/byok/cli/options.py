@@ -13,9 +13,20 @@ from byok.config import AwsSettings, HsmSettings, read_pin
 from byok.hsm.backend import HsmBackend
 from byok.material_policy import TrustedWrapping
 from byok.output import FORMATS, Listing
+from byok.output.terminal import terminal_view
+
+WIDE = "byok.output.wide"
 
 
 def output_option(func: Callable) -> Callable:
+    """--output and --wide; --wide reaches ``emit`` through the click context, so commands need not pass it on."""
+    func = click.option(
+        "--wide",
+        is_flag=True,
+        expose_value=False,
+        callback=lambda ctx, _param, value: ctx.meta.__setitem__(WIDE, value),
+        help="Tables at full width whatever the terminal: every column, nothing wrapped.",
+    )(func)
     return click.option(
         "--output",
         "-o",
@@ -23,7 +34,7 @@ def output_option(func: Callable) -> Callable:
         type=click.Choice(sorted(FORMATS)),
         default="table",
         show_default=True,
-        help="Output format.",
+        help="Output format (json: documented in scripts/byok/output/schemas).",
     )(func)
 
 
@@ -104,4 +115,6 @@ def open_hsm_pool(
 
 
 def emit(listing: Listing, output_format: str) -> None:
-    click.echo(FORMATS[output_format](listing), nl=False)
+    context = click.get_current_context(silent=True)
+    wide = bool(context and context.meta.get(WIDE))
+    click.echo(FORMATS[output_format](listing.document(), terminal_view(wide)), nl=False)

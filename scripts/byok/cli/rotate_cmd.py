@@ -28,7 +28,7 @@ from byok.importer import MaterialImporter
 from byok.kms.client import KmsClient
 from byok.kms.pacing import QuotaPacer
 from byok.material_policy import run_note
-from byok.output import Listing
+from byok.output import Column, Listing, identifier, optional
 from byok.pending_imports import PendingImports
 from byok.policy import EstatePolicy, load_policy
 from byok.render import render_tfvars
@@ -159,7 +159,7 @@ def apply_cmd(
         )
     tfvars = policy.tfvars_path(environment)
     if not pending_rotations(policy.read_state(environment)):
-        click.echo(f"nothing to apply in {environment}: no pending generation")
+        _nothing_to_apply(environment, f"nothing to apply in {environment}: no pending generation", output_format)
         return
     if not dry_run:  # every file this run writes, before the HSM or KMS is touched
         check_writable(tfvars, "tfvars")
@@ -194,12 +194,14 @@ def apply_cmd(
                     "where": job.scope.describe(),
                     "generation": rotation.generation,
                     "target": rotation.target,
-                    "steps": ", ".join([*runner(job.scope).plan(rotation).steps, "verify", "record"]),
+                    "steps": [*runner(job.scope).plan(rotation).steps, "verify", "record"],
                 }
                 for job in jobs_for(state, pending_rotations(state), aws.region)
                 for rotation in job.rotations
             ]
-            emit(Listing(f"rotate apply {environment} (dry run)", list(rows[0]), rows, [wrapping]), output_format)
+            title = f"rotate apply {environment} (dry run)"
+            columns = ["key", optional("where"), Column("generation", "gen"), identifier("target"), "steps"]
+            emit(Listing("rotate_apply_plan", title, columns, rows, [wrapping]), output_format)
             return
         journal = RunJournal(
             Journal.open(journal_path(policy.state_dir)), run_note("rotate apply", policy.material), environment
@@ -210,7 +212,8 @@ def apply_cmd(
             state = policy.read_state(environment)  # again, under the lock: another run may have finished meanwhile
             jobs = jobs_for(state, pending_rotations(state), aws.region)
             if not jobs:
-                click.echo(f"nothing to apply in {environment}: another run finished it")
+                message = f"nothing to apply in {environment}: another run finished it"
+                _nothing_to_apply(environment, message, output_format)
                 return
             outcomes = apply_jobs(
                 jobs,
@@ -225,25 +228,40 @@ def apply_cmd(
             )
             rows = [row for outcome in outcomes for row in _outcome_rows(outcome)]
             click.echo(f"journal head: {journal.journal.head().hash}", err=True)
-            emit(
-                Listing(f"rotate apply {environment}", list(rows[0]), rows, [wrapping, f"recorded in {tfvars}"]),
-                output_format,
-            )
+            notes = [wrapping, f"recorded in {tfvars}"]
+            emit(Listing("rotate_apply", f"rotate apply {environment}", APPLIED_COLUMNS, rows, notes), output_format)
             raise_if_failed(outcomes, environment)
+
+
+APPLIED_COLUMNS: list[Column | str] = [
+    "key",
+    optional("where"),
+    optional("strategy"),
+    Column("generation", "gen"),
+    "result",
+    identifier("material_id", "material id"),
+    identifier("check_value", "check value"),
+    Column("canaries_ok", "canaries ok"),
+]
+
+
+def _nothing_to_apply(environment: str, reason: str, output_format: str) -> None:
+    """The same document as a run that rotated, with no rows: a script reading JSON needs no special case."""
+    emit(Listing("rotate_apply", f"rotate apply {environment}", APPLIED_COLUMNS, [], [reason]), output_format)
 
 
 def _outcome_rows(outcome: KeyOutcome) -> list[dict[str, object]]:
     """One row per rotation done; a failed key adds one row with its error."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "key": outcome.job.key,
             "where": outcome.job.scope.describe(),
             "strategy": result.rotation.strategy.value,
             "generation": result.rotation.generation,
             "result": "ok",
-            "material id": result.outcome.material_id,
-            "check value": result.outcome.check_value,
-            "canaries": f"{result.canaries_checked} ok",
+            "material_id": result.outcome.material_id,
+            "check_value": result.outcome.check_value,
+            "canaries_ok": result.canaries_checked,
         }
         for result in outcome.results
     ]
@@ -256,9 +274,9 @@ def _outcome_rows(outcome: KeyOutcome) -> list[dict[str, object]]:
                 "strategy": failed_at.strategy.value,
                 "generation": failed_at.generation,
                 "result": f"FAILED: {outcome.error}",
-                "material id": None,
-                "check value": None,
-                "canaries": None,
+                "material_id": None,
+                "check_value": None,
+                "canaries_ok": None,
             }
         )
     return rows
@@ -293,14 +311,21 @@ def verify_cmd(environment, config_path, rollback, dry_run, yes, aws, output_for
             "strategy": check.strategy.value,
             "active": f"g{check.generation}",
             "canaries": check.canaries,
-            "result": "ok" if check.ok else "; ".join(f"{p.cause.value}: {p.detail}" for p in check.problems),
+            "ok": check.ok,
+            "problems": [f"{p.cause.value}: {p.detail}" for p in check.problems],
         }
         for check in checks
     ]
     failed = [check for check in checks if not check.ok]
     notes = [roll_back(tfvars, state, checks, dry_run, yes)] if rollback else []
     emit(
-        Listing(f"rotate verify {environment}", ["key", "strategy", "active", "canaries", "result"], rows, notes),
+        Listing(
+            "rotate_verify",
+            f"rotate verify {environment}",
+            ["key", optional("strategy"), "active", "canaries", "ok", "problems"],
+            rows,
+            notes,
+        ),
         output_format,
     )
     if failed:
@@ -323,8 +348,18 @@ def status_cmd(environment, config_path, aws, output_format) -> None:
     for name in names:
         state = policy.read_state(name)
         rows.extend(_status_rows(state, _now().date(), _rotations_used(policy, aws, state)))
-    columns = ["env", "key", "strategy", "active", "pending", "retiring", "next due", "rotations left", "phase"]
-    emit(Listing("rotation status", columns, rows), output_format)
+    columns = [
+        Column("environment", "env"),
+        "key",
+        optional("strategy"),
+        "active",
+        "pending",
+        "retiring",
+        Column("next_due", "next due"),
+        optional("rotations_left", "rotations left"),
+        "phase",
+    ]
+    emit(Listing("rotate_status", "rotation status", columns, rows), output_format)
 
 
 def _status_rows(state: EnvironmentState, today: date, used: dict[str, int]) -> list[dict[str, object]]:
@@ -344,14 +379,14 @@ def _status_rows(state: EnvironmentState, today: date, used: dict[str, int]) -> 
             phase = "ok"
         rows.append(
             {
-                "env": state.environment,
+                "environment": state.environment,
                 "key": key.name,
                 "strategy": key.strategy.value,
                 "active": f"g{key.active.number}" if key.active else None,
                 "pending": f"g{key.pending.number}" if key.pending else None,
-                "retiring": ", ".join(f"g{n}" for n in retiring) or None,
-                "next due": due,
-                "rotations left": budget_column(used, key.name),
+                "retiring": [f"g{n}" for n in retiring],
+                "next_due": due,
+                "rotations_left": budget_column(used, key.name),
                 "phase": phase,
             }
         )

@@ -118,7 +118,7 @@ def _retired(evidence: Evidence, key: KeyFact) -> bool:
 
 def _material_finding(evidence: Evidence, key: KeyFact, material: KeyMaterial) -> Iterator[Finding]:
     label = key.byok_name or key.reference.name
-    what = f"material {material.material_id[:12]}… ({material.state.value}) of {label}"
+    what = f"material {material.material_id} ({material.state.value}) of {label}"
     reimport = (
         f"re-import the same material from the HSM with `byok material renew --key {key.reference.arn} "
         f"--material-id {material.material_id}` (EXISTING_KEY_MATERIAL) and a later ValidTo"

@@ -1,7 +1,7 @@
-"""Tabular command output, one module per format, chosen with ``--output``.
+"""Command output: documents (listings here, drift findings in ``byok.report``) and one module per format.
 
-Findings (SARIF, JUnit, ASFF) have their own formats in ``byok.report``; this package is for
-listings such as materials, probes and inventories.
+``table``, ``json`` and ``markdown`` render any document; findings have further formats of their own (SARIF,
+JUnit, ASFF, HTML) in ``byok.report``. Chosen with ``--output``.
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from byok.output import json_format, markdown, table
-from byok.output.model import Listing
+from byok.output.model import Column, Document, Listing, Section, View, identifier, optional
 
-FORMATS: dict[str, Callable[[Listing], str]] = {
+Renderer = Callable[[Document, View], str]
+
+FORMATS: dict[str, Renderer] = {
     "table": table.render,
     "json": json_format.render,
     "markdown": markdown.render,
 }
 
-__all__ = ["FORMATS", "Listing"]
+__all__ = ["FORMATS", "Column", "Document", "Listing", "Renderer", "Section", "View", "identifier", "optional"]

@@ -1,22 +1,51 @@
-"""JSON, for scripts and CI: rows keep their column names; notes travel alongside."""
+"""JSON, for scripts and CI: the document's body with snake_case keys, real arrays and ISO dates.
+
+The shape of every kind is documented in ``schemas/`` (JSON Schema) and the tests validate real command output
+against it, so a renamed or added field is a visible change of the contract, not an accident.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from enum import Enum
 
-from byok.output.model import Listing, cell
-
-
-def render(listing: Listing) -> str:
-    document = {
-        "title": listing.title,
-        "rows": [{column: _value(row.get(column)) for column in listing.columns} for row in listing.rows],
-        "notes": listing.notes,
-    }
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+from byok.output.model import SNAKE_CASE, Document, View
 
 
-def _value(value: object) -> object:
-    if value is None or isinstance(value, bool | int | float):
+def render(document: Document, view: View | None = None) -> str:
+    return json.dumps(plain(document.body), indent=2) + "\n"
+
+
+def plain(value: object) -> object:
+    """JSON values only: enums by value, dates ISO, tuples and sets as arrays, dataclasses as objects."""
+    kind = type(value)
+    if value is None or kind in _SCALARS:
         return value
-    return cell(value)
+    if kind is dict or isinstance(value, Mapping):
+        return {_key(k): plain(v) for k, v in value.items()}  # type: ignore[union-attr]
+    if kind in _SEQUENCES:
+        return [plain(item) for item in value]  # type: ignore[union-attr]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | str):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    return str(value)
+
+
+_SCALARS = frozenset({str, int, float, bool})
+_SEQUENCES = frozenset({list, tuple, set, frozenset})
+
+
+@functools.cache
+def _key(key: object) -> str:
+    if not isinstance(key, str) or not SNAKE_CASE.fullmatch(key):
+        raise ValueError(f"JSON key {key!r} is not snake_case")
+    return key

@@ -1,27 +1,41 @@
 """Drift reports, one module per format behind one signature: ``render(result, options) -> str``.
 
-Listings (materials, inventories) use ``byok.output``; findings need formats CI and security tooling read:
-SARIF for code scanning, JUnit for test dashboards, ASFF for Security Hub, and HTML for people.
+Table, JSON and Markdown are the formats every document has (``byok.output``), fed the findings document of
+``report.document``; SARIF for code scanning, JUnit for test dashboards, ASFF for Security Hub and HTML for people
+exist only for findings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from byok import output
 from byok.drift.engine import DriftResult
-from byok.report import asff, html, json_format, junit, markdown, sarif, table
+from byok.output.terminal import terminal_view
+from byok.report import asff, html, junit, sarif
+from byok.report.document import findings_document
 from byok.report.options import ReportOptions
 
 Renderer = Callable[[DriftResult, ReportOptions], str]
 
+
+def _through(name: str, keys: bool = False) -> Renderer:
+    """A format every document has, fed the findings document; ``keys`` adds the nightly report's key table."""
+
+    def render(result: DriftResult, options: ReportOptions) -> str:
+        return output.FORMATS[name](findings_document(result, options, keys), terminal_view(options.wide))
+
+    return render
+
+
 FORMATS: dict[str, Renderer] = {
-    "table": table.render,
-    "json": json_format.render,
-    "markdown": markdown.render,
+    "table": _through("table"),
+    "json": _through("json"),
+    "markdown": _through("markdown"),
     "sarif": sarif.render,
     "junit": junit.render,
     "asff": asff.render,
 }
-NIGHTLY: dict[str, Renderer] = {"md": markdown.render, "html": html.render}
+NIGHTLY: dict[str, Renderer] = {"md": _through("markdown", keys=True), "html": html.render}
 
 __all__ = ["FORMATS", "NIGHTLY", "ReportOptions", "Renderer"]

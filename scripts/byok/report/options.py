@@ -1,4 +1,5 @@
-"""What a report needs besides the findings: the CI gate, and where findings land when they have no account."""
+"""What a report needs besides the findings: the CI gate, where findings land when they have no account, and
+what people see listed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ class ReportOptions:
     account: str = "000000000000"  # Security Hub needs an account and region even for code findings
     region: str = "us-east-1"
     partition: str = "aws"
-    verbose: bool = False  # the terminal table shows info findings too; JSON, SARIF and ASFF always carry them
+    min_severity: Severity = Severity.LOW  # what people see listed; below it, one count per rule (JSON has all)
+    wide: bool = False  # tables at their natural width, whatever the terminal
 
     def fails(self, finding: Finding) -> bool:
         return self.fail_on is not None and finding.severity.at_least(self.fail_on)

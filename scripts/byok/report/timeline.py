@@ -87,7 +87,7 @@ def _row(key: KeySummary, y: int, today: date, horizon_end: date, x) -> list[str
         day = material.valid_to.date()
         colour = LATE if day <= horizon_end else MATERIAL
         cx, cy = x(day), y + 11
-        tip = f"material {material.material_id[:12]}… ({material.state.value}) valid to {material.valid_to:%Y-%m-%d}"
+        tip = f"material {material.material_id} ({material.state.value}) valid to {material.valid_to:%Y-%m-%d}"
         parts.append(
             f'<path d="M{cx:.1f} {cy - 7} L{cx + 7:.1f} {cy} L{cx:.1f} {cy + 7} L{cx - 7:.1f} {cy} Z" '
             f'fill="{colour}" stroke="#fff"><title>{escape(tip)}</title></path>'
