@@ -94,6 +94,48 @@ BYOK_TOML = Table(
             ),
         ),
         Table("environments", "One table per environment named in estate.order.", entry=ENVIRONMENT),
+        Table(
+            "material",
+            "Rules for key material (byok.material_policy).",
+            (
+                Field(
+                    "minimum_wrapping_algorithm",
+                    "string",
+                    "Refuse weaker KMS wrapping algorithms: a downgrade becomes an error.",
+                    "none",
+                ),
+                Field(
+                    "trusted_wrapping",
+                    "string",
+                    "Key-ceremony mode: required, when-supported or off.",
+                    '"when-supported"',
+                ),
+                Field("trusted_wrapping_opt_out", "string", "Required with off: the reason, journaled.", '""'),
+            ),
+            default="defaults",
+        ),
+        Table(
+            "rotation",
+            "How `byok rotate apply` spreads its work (byok.policy.RotationSettings).",
+            (
+                Field("workers_per_region", "integer 1-64", "Keys in flight per account-region.", "4"),
+                Field("hsm_sessions", "integer 1-64", "HSM sessions shared by the workers.", "2"),
+                Field("budget_warning", "integer 0-25", "Warn when a key would have fewer rotations left.", "5"),
+                Field("role_name", "string", "Role assumed in accounts other than the caller's.", "none"),
+                Field("quota_headroom", "number 0-0.5", "Pace this far below each KMS request quota.", "0.05"),
+            ),
+            default="defaults",
+        ),
+        Table(
+            "quotas",
+            "Raised KMS request quotas (requests per second) by operation or quota; accounts.<id> for one account.",
+            entry=Table(
+                "<operation>",
+                "A rate, or `accounts`: one table of rates per account ID.",
+                entry=Table("<account>", "One account's rates.", entry=Table("<operation>", "A rate.")),
+            ),
+            default="KMS's documented quotas",
+        ),
     ),
 )
 
@@ -105,6 +147,12 @@ GENERATION = Table(
         Field("created", "string YYYY-MM-DD", "When the generation was proposed."),
         Field("material_id", "string", "KMS KeyMaterialId, recorded by `byok rotate apply`.", '""'),
         Field("check_value", "string", "HSM key check value, recorded by `byok rotate apply`.", '""'),
+        Field(
+            "strategy",
+            "string",
+            "This generation's own strategy (alias-swap when the rotation budget is spent).",
+            "the key's",
+        ),
     ),
 )
 
@@ -124,6 +172,9 @@ TFVARS = Table(
                     Field("strategy", "string", "in-place or alias-swap."),
                     Field("max_age_days", "integer", "Rotate when the active generation is this old."),
                     Field("description", "string", "KMS key description.", '""'),
+                    Field("account", "string", "AWS account ID of the key.", "the caller's"),
+                    Field("region", "string", "AWS region of the key (a multi-Region key's primary).", "--region"),
+                    Field("replica_regions", "list of strings", "Regions of a multi-Region key's replicas.", "[]"),
                     Table("generations", "The key's generations by number.", entry=GENERATION),
                 ),
             ),

@@ -396,14 +396,11 @@ def execute(estate: Path, context: dict) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def hsm_labels(token, user_pin, monkeypatch):
-    from byok.config import HsmSettings
+def hsm_labels(settings, user_pin):
     from byok.hsm import Pkcs11Hsm
 
-    monkeypatch.setenv("SOFTHSM2_CONF", str(token.conf_path))
-
     def labels() -> list[str]:
-        with Pkcs11Hsm.open(HsmSettings(module=token.module, token_label=token.label), user_pin) as hsm:
+        with Pkcs11Hsm.open(settings, user_pin) as hsm:
             return sorted(m.label for m in hsm.list_materials(""))
 
     return labels

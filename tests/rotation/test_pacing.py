@@ -81,7 +81,7 @@ def test_byok_toml_raises_quotas_for_all_accounts_and_for_one(tmp_path):
         ("[quotas]\nGetParametersForImport = 0\n", "is not a rate"),
         ('[quotas]\nGetParametersForImport = "fast"\n', "is not a rate"),
         ("[rotation]\nhsm_sessions = 0\n", "rotation.hsm_sessions must be a whole number from 1 to 64"),
-        ("[rotation]\nworkers = 3\n", "rotation has unknown field(s) ['workers']"),
+        ("[rotation]\nworkers = 3\n", "unknown field 'rotation.workers'"),
         ("[rotation]\nbudget_warning = 26\n", "rotation.budget_warning must be a whole number from 0 to 25"),
         ("[rotation]\nquota_headroom = 0.9\n", "rotation.quota_headroom must be a fraction from 0 to 0.5"),
     ],

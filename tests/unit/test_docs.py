@@ -110,6 +110,17 @@ SAMPLES = {
     "environments.<name>.window.days": (["tue"], lambda p: list(p.environment("prod").window.days)),
     "environments.<name>.window.start": ("09:00", lambda p: p.environment("prod").window.start.strftime("%H:%M")),
     "environments.<name>.window.end": ("15:00", lambda p: p.environment("prod").window.end.strftime("%H:%M")),
+    "material.minimum_wrapping_algorithm": (
+        "RSAES_OAEP_SHA_256",
+        lambda p: p.material.minimum_wrapping_algorithm and p.material.minimum_wrapping_algorithm.value,
+    ),
+    "material.trusted_wrapping": ("required", lambda p: p.material.trusted_wrapping.value),
+    "material.trusted_wrapping_opt_out": ("vendor ticket 1", lambda p: p.material.trusted_wrapping_opt_out),
+    "rotation.workers_per_region": (7, lambda p: p.rotation.workers_per_region),
+    "rotation.hsm_sessions": (3, lambda p: p.rotation.hsm_sessions),
+    "rotation.budget_warning": (9, lambda p: p.rotation.budget_warning),
+    "rotation.role_name": ("byok-rotate", lambda p: p.rotation.role_name),
+    "rotation.quota_headroom": (0.2, lambda p: p.rotation.quota_headroom),
 }
 DEFAULTS_OF = {
     "estate.terraform_dir": lambda p: p.terraform_dir.name,
@@ -119,7 +130,7 @@ DEFAULTS_OF = {
 
 def toml_fields() -> dict[str, list[str]]:
     """Documented fields that hold a value (a table such as ``environments.<name>`` is checked through its own)."""
-    rows = table_rows(section(README, "### byok.toml"))
+    rows = table_rows(section(README, "### byok.toml reference"))
     return {row[0].strip("`"): row for row in rows if row[1] != "table"}
 
 
@@ -157,7 +168,7 @@ def test_documented_defaults_are_the_loaders(tmp_path):
 
 
 def test_the_readme_example_loads(tmp_path):
-    example = re.search(r"```toml\n(.*?)```", section(README, "### byok.toml"), re.S).group(1)
+    example = re.search(r"```toml\n(.*?)```", section(README, "### byok.toml reference"), re.S).group(1)
     path = tmp_path / "byok.toml"
     path.write_text(example)
     assert [e.name for e in load_policy(path).environments] == ["dev", "int", "prod"]
