@@ -46,6 +46,12 @@ def cli_env(token, user_pin, endpoint, tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
+def estate_env(cli_env) -> dict[str, str]:
+    """For commands run inside a copy of the estate: they read its byok.toml from the working directory."""
+    return {name: value for name, value in cli_env.items() if name != "BYOK_CONFIG"}
+
+
+@pytest.fixture
 def byok(cli_env):
     def run(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(

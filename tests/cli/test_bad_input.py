@@ -357,12 +357,12 @@ def estate(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def prepare(estate: Path, cli_env: dict[str, str], endpoint):
+def prepare(estate: Path, estate_env: dict[str, str], endpoint):
     """Apply a row's setup; returns the argv and environment to run it with, and what to close afterwards."""
 
     def setup(case: Case, debug: bool = False) -> dict:
         context: dict = {"endpoint": endpoint.url, "args": case.args}
-        env = {**cli_env, "AWS_SECRET_ACCESS_KEY": AWS_SECRET, "AWS_EC2_METADATA_DISABLED": "true"}
+        env = {**estate_env, "AWS_SECRET_ACCESS_KEY": AWS_SECRET, "AWS_EC2_METADATA_DISABLED": "true"}
         env["AWS_SHARED_CREDENTIALS_FILE"] = env["AWS_CONFIG_FILE"] = str(estate / "no-aws-config")
         for name in ("AWS_PROFILE", "BYOK_DEBUG", "BYOK_FAILPOINTS"):
             env.pop(name, None)

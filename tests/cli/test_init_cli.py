@@ -18,10 +18,10 @@ BYOK = str(Path(sys.executable).with_name("byok"))
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_init_scaffolds_an_environment_terraform_plans_and_byok_rotates(tmp_path, cli_env, endpoint):
+def test_init_scaffolds_an_environment_terraform_plans_and_byok_rotates(tmp_path, estate_env, endpoint):
     estate = copy_estate(REPO, tmp_path / "estate")
     env = {
-        **cli_env,
+        **estate_env,
         "BYOK_TERRAFORM_PLUGIN_DIR": str(REPO / ".cache" / "terraform-plugins"),
         "TF_VAR_database_password": "sandbox-only-password",
     }

@@ -46,10 +46,11 @@ def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env
     approved = byok(
         "hsm", "approve-wrapping-key", "--key", arn, "--fingerprint", fingerprint, "-o", "json", env=officer
     )
-    rows = {row["property"]: row["value"] for row in json.loads(approved.stdout)["rows"]}
-    assert rows["wrapping key SHA-256"] == fingerprint and rows["wrapping key spec"] == "RSA_4096"
+    approval = json.loads(approved.stdout)
+    assert approval["fingerprint"] == fingerprint and approval["wrapping_key_spec"] == "RSA_4096"
+    assert approval["approved"] is True
 
-    done = json.loads(byok("material", "import", "--key", alias, "-o", "json", env=env).stdout)["rows"][0]
+    done = json.loads(byok("material", "import", "--key", alias, "-o", "json", env=env).stdout)
     assert done["state"] == "CURRENT" and "generate" not in done["steps"]
     assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
     journal = Path(env["BYOK_CONFIG"]).parent / ".byok" / "journal.jsonl"
@@ -64,6 +65,6 @@ def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env
 
 
 def test_probe_shows_the_mode_and_check_values(byok, token):
-    rows = {row["property"]: row["value"] for row in json.loads(byok("hsm", "probe", "-o", "json").stdout)["rows"]}
-    assert rows["trusted wrapping (key-ceremony mode)"].startswith("yes: enforced")
-    assert rows["key check values (CKA_CHECK_VALUE)"] == "yes"
+    probe = json.loads(byok("hsm", "probe", "-o", "json").stdout)
+    assert probe["trusted_wrapping"] is True and probe["trusted_wrapping_detail"].startswith("enforced")
+    assert probe["check_values"] is True

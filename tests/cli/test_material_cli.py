@@ -96,17 +96,17 @@ def _journal(cli_env) -> list[dict]:
 
 def test_import_and_renew_are_journaled(byok, cli_env, external_key):
     _, alias, key_id = external_key
-    imported = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)["rows"][0]
-    byok("material", "renew", "--key", alias, "--material-id", imported["material id"])
+    imported = json.loads(byok("material", "import", "--key", alias, "--output", "json").stdout)
+    byok("material", "renew", "--key", alias, "--material-id", imported["material_id"])
     records = _journal(cli_env)
     assert [r["event"] for r in records] == [
         "run-started", "material-generated", "parameters-fetched", "material-wrapped", "material-imported",
         "run-finished", "run-started", "parameters-fetched", "material-wrapped", "material-renewed", "run-finished",
     ]  # fmt: skip
     imported_record, renewed_record = records[4], records[9]
-    assert imported_record["key"] == imported["key"] and imported_record["material_id"] == imported["material id"]
+    assert imported_record["key"] == imported["key_arn"] and imported_record["material_id"] == imported["material_id"]
     assert f"HSM object {imported['label']}" in imported_record["detail"] and key_id in imported["label"]
-    assert renewed_record["material_id"] == imported["material id"]
+    assert renewed_record["material_id"] == imported["material_id"]
     assert "trusted wrapping off: CLI tests" in records[0]["detail"]  # the opt-out is journaled on every run
     assert records[1]["detail"].endswith("trusted wrapping off by configuration")
 
@@ -114,7 +114,7 @@ def test_import_and_renew_are_journaled(byok, cli_env, external_key):
 def test_label_of_another_keys_material_is_refused_before_any_kms_write(byok, cli_env, external_key, endpoint):
     """Seen: --label <another key's object> imported that material into the target key, exit 0, unjournaled."""
     client, _, _ = external_key
-    first = json.loads(byok("material", "import", "--key", external_key[1], "--output", "json").stdout)["rows"][0]
+    first = json.loads(byok("material", "import", "--key", external_key[1], "--output", "json").stdout)
     target = client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     before = len(_journal(cli_env))
     result = byok("material", "import", "--key", target, "--label", first["label"], check=False)
@@ -132,9 +132,10 @@ def test_label_without_a_key_id_is_refused(byok, external_key):
 
 
 def test_probe_names_what_the_token_refused(byok, token):
-    rows = {row["property"]: row["value"] for row in json.loads(byok("hsm", "probe", "-o", "json").stdout)["rows"]}
+    probe = json.loads(byok("hsm", "probe", "-o", "json").stdout)
     if token.lacks("trusted-wrapping"):
-        mode = rows["trusted wrapping (key-ceremony mode)"]
-        assert mode.startswith("no: ") and "CKA_WRAP_WITH_TRUSTED: CKR_ATTRIBUTE_TYPE_INVALID" in mode
+        assert probe["trusted_wrapping"] is False
+        assert "CKA_WRAP_WITH_TRUSTED: CKR_ATTRIBUTE_TYPE_INVALID" in probe["trusted_wrapping_refused"]
     if token.lacks("check-value"):
-        assert rows["key check values (CKA_CHECK_VALUE)"].startswith("no: the audit trail uses KeyMaterialId")
+        assert probe["check_values"] is False
+        assert any("the audit trail identifies material by KeyMaterialId" in note for note in probe["notes"])

@@ -49,12 +49,12 @@ def estate(tmp_path, kms):
 
 
 @pytest.fixture
-def byok_in(estate, cli_env):
+def byok_in(estate, estate_env):
     def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [BYOK, *args],
             cwd=estate,
-            env={**cli_env, **env},
+            env={**estate_env, **env},
             input=stdin,
             capture_output=True,
             text=True,

@@ -12,7 +12,7 @@ from tests.drift.conftest import REGION, dev_tfvars
 from byok.cli.drift_cmd import drift
 from byok.cli.main import cli, main
 from byok.drift.engine import DriftResult
-from byok.drift.findings import Resource, finding
+from byok.drift.findings import Resource, Severity, finding
 from byok.report import FORMATS, ReportOptions
 from support.output_schema import documented
 
@@ -102,6 +102,6 @@ def test_info_findings_stay_out_of_the_table_unless_verbose(capsys):
     info = finding("BYOK-D011", Resource("AWS::KMS::Key", "arn:aws:kms:us-east-1:111122223333:key/k"), "d", "r")
     result = DriftResult((info,), (), ("live",), datetime.now(UTC), 30)
     quiet = FORMATS["table"](result, ReportOptions())
-    assert "BYOK-D011" not in quiet and "1 info finding(s) not shown" in quiet
-    assert "BYOK-D011" in FORMATS["table"](result, ReportOptions(verbose=True))
+    assert "d" not in quiet.split() and "1 info finding(s) of BYOK-D011" in " ".join(quiet.split())
+    assert "d" in FORMATS["table"](result, ReportOptions(min_severity=Severity.INFO)).split()
     assert "BYOK-D011" in FORMATS["json"](result, ReportOptions())

@@ -157,6 +157,7 @@ def test_wrong_token_label_is_one_line_not_a_crash(token, user_pin: str, tmp_pat
     """opencryptoki crashed (exit 139) when byok unloaded and reloaded the library to look for the token again."""
     pin_file = tmp_path / "pin"
     pin_file.write_text(user_pin)
+    pin_file.chmod(0o600)
     env = {**_clean_env(), **token.env, "BYOK_TOKEN_LABEL": "no-such-token", "BYOK_HSM_PIN_FILE": str(pin_file)}
     result = subprocess.run([BYOK, "hsm", "probe"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 4, result.stderr
