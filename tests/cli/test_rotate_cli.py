@@ -7,6 +7,7 @@ Terraform would create them (aliases made unique per test), with SoftHSM2 behind
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -87,8 +88,8 @@ def test_verify_advises_the_follow_up_apply_not_a_rollback_and_rollback_previews
         "byok: error: 1 key(s) in dev did not verify: s3 -> alias not moved yet: run the follow-up "
         "`byok terraform apply --env dev` (it moves the alias), then verify again"
     )
-    rows = {row["key"]: row["result"] for row in json.loads(pending.stdout)["rows"]}
-    assert rows["s3"].startswith("alias not moved yet: alias/") and rows["rds"] == "ok"
+    rows = {row["key"]: row for row in json.loads(pending.stdout)["rows"]}
+    assert rows["s3"]["problems"][0].startswith("alias not moved yet: alias/") and rows["rds"]["ok"] is True
     recorded = tfvars.read_bytes()
     refused = byok_in("rotate", "verify", "--env", "dev", "--rollback", "--yes")
     assert refused.returncode == 1 and "nothing rolled back" in refused.stdout
@@ -123,7 +124,7 @@ def test_an_interrupted_apply_says_a_rerun_resumes_and_the_rerun_finishes(byok_i
     )
     resumed = byok_in("rotate", "apply", "--env", "dev", "-o", "json")
     assert resumed.returncode == 0, resumed.stderr
-    assert {row["key"] for row in json.loads(resumed.stdout)["rows"]} >= {"rds", "s3"}
+    assert "rds" in {row["key"] for row in json.loads(resumed.stdout)["rows"]}  # others may have finished before
     status = json.loads(byok_in("rotate", "status", "--env", "dev", "-o", "json").stdout)["rows"]
     assert {row["phase"] for row in status} == {"ok"}
     assert byok_in("audit", "verify").returncode == 0
@@ -133,10 +134,10 @@ def test_a_bug_exits_70_with_and_without_byok_debug(byok_in):
     for debug in ("", "1"):
         result = byok_in("rotate", "apply", "--env", "dev", BYOK_FAILPOINTS="s3:generate=bug", BYOK_DEBUG=debug)
         assert result.returncode == 70, result.stderr
-        assert error_line(result).startswith(
-            "byok: internal error: RuntimeError: failpoint s3:generate: an injected bug -> this is a bug in byok; "
-            "rerun with BYOK_DEBUG=1"
-        )
+        # keys rotate concurrently: a bug fails its key (named in the table) and the others go on
+        assert re.match(r"byok: error: 1 of \d+ key\(s\) in dev failed: s3 -> ", error_line(result))
+        assert "a bug in byok: rerun with BYOK_DEBUG=1" in error_line(result)
+        assert "FAILED: RuntimeError: failpoint s3:generate: an injected bug" in " ".join(result.stdout.split())
         assert ("Traceback" in result.stderr) == bool(debug)
 
 

@@ -84,6 +84,9 @@ class HsmPool:
     def destroy_material(self, label: str) -> None:
         self._with(lambda hsm: hsm.destroy_material(label))
 
+    def ceremony_note(self) -> str:
+        return self._with(lambda hsm: hsm.ceremony_note())
+
     def release_approval(self, public_key_der: bytes) -> int:
         return self._with(lambda hsm: hsm.release_approval(public_key_der))
 

@@ -11,8 +11,11 @@ written stops the run, since no step may follow one that was not recorded.
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -128,6 +131,8 @@ class ConcurrentApply:
                 outcome.error, outcome.exit_code = redact(str(error)), error.exit_code
             except Exception as error:  # noqa: BLE001 - one key's bug must not hide the others' results
                 outcome.error, outcome.exit_code = redact(f"{type(error).__name__}: {error}"), INTERNAL_ERROR
+                if os.environ.get("BYOK_DEBUG") == "1":  # as for a bug outside the workers: the traceback too
+                    traceback.print_exception(error, file=sys.stderr)
             if outcome.failed:
                 self._report_failure(outcome)
             else:

@@ -20,7 +20,7 @@ from byok.kms.pacing import QuotaPacer
 from byok.render import render_tfvars
 from byok.rotation.apply import RotationRunner
 from byok.rotation.canaries import write_atomically
-from byok.rotation.concurrent import ConcurrentApply, KeyJob, KeyOutcome, Scope, exit_code
+from byok.rotation.concurrent import INTERNAL_ERROR, ConcurrentApply, KeyJob, KeyOutcome, Scope, exit_code
 from byok.rotation.journaling import RunJournal
 from byok.rotation.progress import GET_PARAMETERS, ApplyProgress
 from byok.rotation.recorder import Batch, Recorder
@@ -74,11 +74,17 @@ def raise_if_failed(outcomes: Sequence[KeyOutcome], environment: str) -> None:
     failed = [outcome for outcome in outcomes if outcome.failed]
     if failed:
         names = ", ".join(outcome.job.key for outcome in failed)
+        code = exit_code(outcomes)
+        bug = (
+            "; a key failed on a bug in byok: rerun with BYOK_DEBUG=1 and report the traceback"
+            if code == INTERNAL_ERROR
+            else ""
+        )
         raise RotationsFailed(
             f"{len(failed)} of {len(outcomes)} key(s) in {environment} failed: {names}",
             f"see the table and the journal; fix the cause and re-run `byok rotate apply --env {environment}`: "
-            "it resumes only the unfinished keys",
-            exit_code(outcomes),
+            f"it resumes only the unfinished keys{bug}",
+            code,
         )
 
 
