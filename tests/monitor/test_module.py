@@ -66,7 +66,7 @@ def test_the_organisation_example_applies_an_aggregator_the_nightly_function_que
     package.build(tree / "dist" / "drift-monitor.zip")
     engine.init(example)
     engine.apply(example, engine.plan(example).plan_file)
-    assert engine.output(example)["aggregator_name"] == "byok-drift-organisation"
+    assert engine.output(example)["aggregator_name"] == "byok-org-drift-organisation"
     resources = {
         r["address"]: r["values"]
         for m in engine.show_json(example)["values"]["root_module"]["child_modules"]
@@ -76,7 +76,7 @@ def test_the_organisation_example_applies_an_aggregator_the_nightly_function_que
     assert aggregator["organization_aggregation_source"][0]["regions"] == ["eu-central-1", "eu-west-1"]
     nightly = resources['module.drift_monitor.aws_lambda_function.this["nightly"]']
     variables = nightly["environment"][0]["variables"]
-    assert variables["BYOK_AGGREGATOR"] == "byok-drift-organisation"
+    assert variables["BYOK_AGGREGATOR"] == "byok-org-drift-organisation"
     assert variables["BYOK_MEMBER_ROLE"] == "byok-drift-scan" and variables["BYOK_CONFIG_MAX_AGE_HOURS"] == "6"
     statements = {s.get("Sid"): s for s in _policy(engine.show_json(example))["Statement"]}
     assert statements["QueryTheAggregator"]["Resource"] == aggregator["arn"]

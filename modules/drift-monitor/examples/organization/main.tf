@@ -25,6 +25,7 @@ variable "topic_kms_key_arn" {
 module "drift_monitor" {
   source = "../.."
 
+  name              = "byok-org-drift"
   lambda_zip_path   = var.lambda_zip_path
   runtime           = var.lambda_runtime
   topic_kms_key_arn = var.topic_kms_key_arn
