@@ -24,6 +24,7 @@ from byok.model import (
     KeyMaterialState,
     KeyState,
     KmsKey,
+    WrappingAlgorithm,
     WrappingKeySpec,
 )
 from byok.rotation.budget import require_budget, rotations_used
@@ -138,7 +139,6 @@ class MaterialImporter:
         done: Done = lambda step, facts: None,
     ) -> ImportOutcome:
         key = plan.key
-        algorithm = plan.algorithm.algorithm.value
         if plan.generate:
             progress("generate")
             hsm_material = self.hsm.generate_material(plan.label)
@@ -152,23 +152,17 @@ class MaterialImporter:
                 )
         material_id = plan.existing_material_id
         if plan.import_needed:
-            progress("get-parameters")
-            params = self.kms.get_import_parameters(key.arn, plan.algorithm.algorithm, self.wrapping_key_spec)
-            done("get-parameters", {"algorithm": algorithm, "detail": f"wrapping key {self.wrapping_key_spec.value}"})
-            progress("wrap")
-            wrapped = self.hsm.wrap(plan.label, params.public_key_der, plan.algorithm.algorithm)
-            done("wrap", {"algorithm": algorithm, "check_value": hsm_material.check_value})
-            progress("import")
-            material_id = self.kms.import_material(
-                params,
-                wrapped,
+            material_id = import_wrapped(
+                self.hsm,
+                self.kms,
+                key.arn,
+                hsm_material,
+                Wrapping(plan.algorithm.algorithm, self.wrapping_key_spec),
                 import_type=ImportType.NEW_KEY_MATERIAL,
                 valid_to=valid_to,
-                description=material_description(hsm_material),
+                progress=progress,
+                done=done,
             )
-            expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
-            facts = {"material_id": material_id, "check_value": hsm_material.check_value, "algorithm": algorithm}
-            done("import", {**facts, "detail": f"expires {expiry}"})
         if plan.rotate:
             progress("rotate")
             self.kms.rotate_on_demand(key.arn)
@@ -216,6 +210,54 @@ class MaterialImporter:
             if material.material_id == material_id:
                 return material.state
         raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
+
+
+@dataclass(frozen=True)
+class Wrapping:
+    algorithm: WrappingAlgorithm
+    spec: WrappingKeySpec
+
+
+def import_wrapped(
+    hsm: HsmBackend,
+    kms: KmsClient,
+    key_arn: str,
+    material: HsmMaterial,
+    wrapping: Wrapping,
+    *,
+    import_type: ImportType,
+    valid_to: datetime | None,
+    progress: Progress,
+    done: Done,
+    material_id: str | None = None,
+    region: str = "",
+) -> str:
+    """GetParametersForImport, wrap inside the HSM under that wrapping key, ImportKeyMaterial; the KeyMaterialId.
+
+    ``region`` names a multi-Region replica: its steps are ``get-parameters@<region>`` and so on, and the
+    journal says which replica each was for.
+    """
+    at, where = (f"@{region}", f"replica in {region}, ") if region else ("", "")
+    algorithm = wrapping.algorithm.value
+    progress(f"get-parameters{at}")
+    params = kms.get_import_parameters(key_arn, wrapping.algorithm, wrapping.spec)
+    done("get-parameters", {"algorithm": algorithm, "detail": f"{where}wrapping key {wrapping.spec.value}"})
+    progress(f"wrap{at}")
+    wrapped = hsm.wrap(material.label, params.public_key_der, wrapping.algorithm)
+    done("wrap", {"algorithm": algorithm, "check_value": material.check_value, "detail": where.rstrip(", ") or None})
+    progress(f"import{at}")
+    imported = kms.import_material(
+        params,
+        wrapped,
+        import_type=import_type,
+        valid_to=valid_to,
+        description=material_description(material),
+        material_id=material_id,
+    )
+    expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
+    facts = {"material_id": imported, "check_value": material.check_value, "algorithm": algorithm}
+    done("import", {**facts, "detail": f"{where}expires {expiry}"})
+    return imported
 
 
 def _require_importable(key: KmsKey) -> None:
