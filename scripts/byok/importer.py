@@ -153,7 +153,6 @@ class MaterialImporter:
         done: Done = lambda step, facts: None,
     ) -> ImportOutcome:
         key = plan.key
-        algorithm = plan.algorithm.algorithm.value
         if plan.generate:
             progress("generate")
             hsm_material = self.hsm.generate_material(plan.label)
@@ -168,28 +167,18 @@ class MaterialImporter:
                 )
         material_id = plan.existing_material_id
         if plan.import_needed:
-            params, wrapped = wrap_for_import(
+            material_id = import_wrapped(
                 self.hsm,
                 self.kms,
-                self.pending,
-                key,
+                key.arn,
                 hsm_material,
-                ImportRequest(plan.algorithm.algorithm, self.wrapping_key_spec),
-                progress,
-                done,
-            )
-            progress("import")
-            material_id = self.kms.import_material(
-                params,
-                wrapped,
+                Wrapping(plan.algorithm.algorithm, self.wrapping_key_spec),
                 import_type=ImportType.NEW_KEY_MATERIAL,
                 valid_to=valid_to,
-                description=material_description(hsm_material),
+                progress=progress,
+                done=done,
+                pending=self.pending,
             )
-            finish_import(self.hsm, self.pending, params, hsm_material)
-            expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
-            facts = {"material_id": material_id, "check_value": hsm_material.check_value, "algorithm": algorithm}
-            done("import", {**facts, "detail": f"{_fingerprint(plan.label, hsm_material)}; expires {expiry}"})
         if plan.rotate:
             progress("rotate")
             self.kms.rotate_on_demand(key.arn)
@@ -240,50 +229,96 @@ class MaterialImporter:
 
 
 @dataclass(frozen=True)
-class ImportRequest:
+class Wrapping:
     algorithm: WrappingAlgorithm
-    wrapping_key_spec: WrappingKeySpec
+    spec: WrappingKeySpec
 
 
 def wrap_for_import(
     hsm: HsmBackend,
     kms: KmsClient,
     pending: PendingImports | None,
-    key: KmsKey,
+    key_arn: str,
     material: HsmMaterial,
-    request: ImportRequest,
+    wrapping: Wrapping,
     progress: Progress,
     done: Done,
+    region: str = "",
 ) -> tuple[ImportParameters, bytes]:
     """Parameters (kept ones in key-ceremony mode, else fresh) and the material wrapped under them in the HSM.
 
     Material made in key-ceremony mode stops here until the security officer approved the wrapping key:
-    the parameters are kept so that the approval and the re-run refer to the same public key.
+    the parameters are kept so that the approval and the re-run refer to the same public key. ``region``
+    names a multi-Region replica: its steps are ``get-parameters@<region>`` and so on.
     """
-    waiting = pending.load(key.arn) if pending is not None and material.wrap_with_trusted else None
-    if waiting is not None and (waiting.params.algorithm, waiting.label) == (request.algorithm, material.label):
+    at, where = _where(region)
+    waiting = pending.load(key_arn) if pending is not None and material.wrap_with_trusted else None
+    if waiting is not None and (waiting.params.algorithm, waiting.label) == (wrapping.algorithm, material.label):
         params = waiting.params
     else:
-        progress("get-parameters")
-        params = kms.get_import_parameters(key.arn, request.algorithm, request.wrapping_key_spec)
-        detail = f"wrapping key {request.wrapping_key_spec.value}, SHA-256 {fingerprint(params.public_key_der)[:24]}"
-        done("get-parameters", {"algorithm": request.algorithm.value, "detail": detail})
-    progress("wrap")
+        progress(f"get-parameters{at}")
+        params = kms.get_import_parameters(key_arn, wrapping.algorithm, wrapping.spec)
+        detail = f"{where}wrapping key {wrapping.spec.value}, SHA-256 {fingerprint(params.public_key_der)[:24]}"
+        done("get-parameters", {"algorithm": wrapping.algorithm.value, "detail": detail})
+    progress(f"wrap{at}")
     try:
-        wrapped = hsm.wrap(material.label, params.public_key_der, request.algorithm)
+        wrapped = hsm.wrap(material.label, params.public_key_der, wrapping.algorithm)
     except ApprovalPending as stopped:
         if pending is None:
             raise
         pending.save(params, material.label)
         raise ApprovalPending(
-            f"{key.arn} ({params.algorithm.value}, wrapping key {params.wrapping_key_spec.value}): {stopped.cause}",
-            f"the security officer runs `byok hsm approve-wrapping-key --key {key.arn} "
+            f"{key_arn} ({params.algorithm.value}, wrapping key {params.wrapping_key_spec.value}): {stopped.cause}",
+            f"the security officer runs `byok hsm approve-wrapping-key --key {key_arn} "
             f"--fingerprint {fingerprint(params.public_key_der)}` (BYOK_HSM_SO_PIN_FILE), "
             f"then re-run this command before {params.valid_to.isoformat(timespec='minutes')}",
         ) from None
     trusted = "under the SO-approved wrapping key" if material.wrap_with_trusted else "trusted wrapping off"
-    done("wrap", {"algorithm": request.algorithm.value, "check_value": material.check_value, "detail": trusted})
+    done(
+        "wrap", {"algorithm": wrapping.algorithm.value, "check_value": material.check_value, "detail": where + trusted}
+    )
     return params, wrapped
+
+
+def import_wrapped(
+    hsm: HsmBackend,
+    kms: KmsClient,
+    key_arn: str,
+    material: HsmMaterial,
+    wrapping: Wrapping,
+    *,
+    import_type: ImportType,
+    valid_to: datetime | None,
+    progress: Progress,
+    done: Done,
+    material_id: str | None = None,
+    region: str = "",
+    pending: PendingImports | None = None,
+) -> str:
+    """GetParametersForImport, wrap inside the HSM under that wrapping key, ImportKeyMaterial; the KeyMaterialId.
+
+    ``region`` names a multi-Region replica: the journal says which replica each step was for.
+    """
+    at, where = _where(region)
+    params, wrapped = wrap_for_import(hsm, kms, pending, key_arn, material, wrapping, progress, done, region)
+    progress(f"import{at}")
+    imported = kms.import_material(
+        params,
+        wrapped,
+        import_type=import_type,
+        valid_to=valid_to,
+        description=material_description(material),
+        material_id=material_id,
+    )
+    finish_import(hsm, pending, params, material)
+    expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
+    facts = {"material_id": imported, "check_value": material.check_value, "algorithm": wrapping.algorithm.value}
+    done("import", {**facts, "detail": f"{where}{_fingerprint(material.label, material)}; expires {expiry}"})
+    return imported
+
+
+def _where(region: str) -> tuple[str, str]:
+    return (f"@{region}", f"replica in {region}, ") if region else ("", "")
 
 
 def finish_import(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from byok.binding import require_label_bound
 from byok.errors import KeyNotExternal, KeyWrongState, MaterialNotFound
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
-from byok.importer import Done, ImportRequest, finish_import, label_of, wrap_for_import
+from byok.importer import Done, Wrapping, finish_import, label_of, wrap_for_import
 from byok.kms.client import KmsClient
 from byok.model import ImportState, ImportType, KeyMaterial, KeyState, KmsKey, WrappingKeySpec
 from byok.pending_imports import PendingImports
@@ -103,9 +103,9 @@ class MaterialRenewer:
                 f"the HSM holds no object {renewal.label} for material {renewal.material.material_id}",
                 "check BYOK_TOKEN_LABEL; without the HSM copy this material cannot be restored",
             )
-        request = ImportRequest(self.algorithm.algorithm, self.wrapping_key_spec)
+        wrapping = Wrapping(self.algorithm.algorithm, self.wrapping_key_spec)
         params, wrapped = wrap_for_import(
-            self.hsm, self.kms, self.pending, renewal.key, material, request, progress, done
+            self.hsm, self.kms, self.pending, renewal.key.arn, material, wrapping, progress, done
         )
         progress("import")
         material_id = self.kms.import_material(

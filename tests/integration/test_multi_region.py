@@ -130,12 +130,12 @@ def test_a_replica_key_that_is_not_multi_region_fails_alone_with_the_reason(mult
     assert rows["dr"] == "ok" and "is declared with replica regions but is not a multi-Region key" in rows["single"]
 
 
-INITIAL_STEPS = ["replica-get-parameters@eu-west-1", "replica-import@us-east-1", "verify"]
+INITIAL_STEPS = ["get-parameters@eu-west-1", "import@us-east-1", "verify"]
 ROTATION_STEPS = [
-    "replica-get-parameters@eu-west-1",
-    "replica-wrap@eu-west-1",
-    "replica-import@eu-west-1",
-    "replica-import@us-east-1",
+    "get-parameters@eu-west-1",
+    "wrap@eu-west-1",
+    "import@eu-west-1",
+    "import@us-east-1",
     "rotate",
     "verify",
     "recorded",
@@ -166,7 +166,7 @@ def test_killed_at_a_multi_region_step_the_rerun_finishes_without_importing_twic
 def test_material_list_and_inventory_show_replicas_and_flag_one_still_pending_import(multi_region, capsys, monkeypatch):
     root, tfvars, key_id, clients = multi_region
     alias = f"alias/{read_tfvars(tfvars).key('dr').alias}"
-    monkeypatch.setenv("BYOK_FAILPOINTS", "dr:replica-get-parameters@us-east-1=raise")
+    monkeypatch.setenv("BYOK_FAILPOINTS", "dr:get-parameters@us-east-1=raise")
     code, _, err = byok(capsys, "rotate", "apply", "--env", "dev")
     assert code == 9, err  # eu-west-1 got the material, us-east-1 did not
     monkeypatch.delenv("BYOK_FAILPOINTS")

@@ -87,3 +87,20 @@ def test_apply_never_asks_kms_for_a_26th_rotation(spent, capsys, kms, hsm):
     assert "LimitExceededException" not in out + err  # KMS's own refusal was never reached
     assert kms.list_materials(f"alias/{s3_alias}") == before  # nothing imported, nothing pending
     assert hsm.find_material(f"byok/dev/s3/g2/{key_id}") is None  # and nothing generated
+
+
+def test_offline_reads_no_kms_and_the_pr_says_the_budget_was_not_checked(spent, capsys, monkeypatch):
+    root, _, _ = spent
+    monkeypatch.setenv("BYOK_AWS_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: any KMS call would fail
+    code, out, err = byok(capsys, "rotate", "status", "--env", "dev", "--offline", "--output", "json")
+    assert code == 0, err
+    assert {row["rotations left"] for row in json.loads(out)["rows"]} == {None}
+    code, _, err = byok(capsys, "rotate", "propose", "--env", "dev", "--key", "s3", "--offline")
+    assert code == 0, err
+    s3 = read_tfvars(root / "terraform" / "dev" / "byok.auto.tfvars").key("s3")
+    assert s3.pending.strategy is None  # not known to be spent: apply's guard is what stops it (tested above)
+    assert "was not read from KMS (`--offline`)" in (root / ".byok" / "pr" / "dev.md").read_text()
+    code, _, err = byok(capsys, "rotate", "status", "--env", "dev")
+    assert (
+        code == 5 and "cannot reach KMS" in err
+    )  # without --offline the budget is read, and said so when it cannot be

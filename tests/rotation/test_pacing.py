@@ -20,8 +20,8 @@ def test_threads_sharing_an_account_region_get_the_quota_between_them_and_other_
     def call(region: str) -> None:
         pace = pacer.for_scope("111122223333", region)
         for _ in range(15):
-            time.sleep(pace("GetParametersForImport"))
-            time.sleep(pace("DescribeKey"))  # 2,000 per second: never the one that waits here
+            pace("GetParametersForImport")
+            pace("DescribeKey")  # 2,000 per second: never the one that waits here
             with lock:
                 sent[region].append(time.monotonic())
 
@@ -45,7 +45,9 @@ def test_raised_quotas_apply_to_their_account_only():
     assert pacer.rate("111122223333", "eu-west-1", "GetParametersForImport") == 4
     assert pacer.rate("999999999999", "eu-west-1", "GetParametersForImport") == 1
     assert pacer.rate("999999999999", "eu-west-1", "RotateKeyOnDemand") == 5
-    assert pacer.for_scope("999999999999", "eu-west-1")("GetCallerIdentity") == 0  # no quota: never waits
+    started = time.monotonic()
+    pacer.for_scope("999999999999", "eu-west-1")("GetCallerIdentity")  # no quota: never waits
+    assert time.monotonic() - started < 0.05
     assert QuotaPacer().rate("999999999999", "eu-west-1", "GetParametersForImport") == pytest.approx(0.95)
 
 
@@ -91,3 +93,18 @@ def test_bad_rotation_and_quota_settings_are_one_clear_line(tmp_path, body, mess
         load_policy(write_toml(tmp_path, body))
     assert message in str(caught.value)
     assert "\n" not in str(caught.value) and " -> " in str(caught.value)
+
+
+def test_a_slow_quota_is_spaced_from_when_the_previous_request_really_left(monkeypatch):
+    """A request that left late (its thread waited for the interpreter) pushes the next one back, not into it."""
+    from byok.kms import pacing
+
+    now = [10.0]
+    monkeypatch.setattr(pacing.time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    spacing = pacing.Spacing(1.0)
+    spacing.hold(lambda: now[0])  # first request leaves at 10.0
+    now[0] = 11.3  # the second was due at 11.0 but its thread woke late
+    spacing.hold(lambda: now[0])
+    now[0] = 12.05  # the third is on time by the bucket's clock (12.0), only 0.75 s after the second left
+    spacing.hold(lambda: now[0])
+    assert now[0] == pytest.approx(12.3)  # held back to a full second after the second's real departure

@@ -106,3 +106,11 @@ def test_a_first_material_spends_no_rotation_and_alias_swap_keys_have_no_budget(
         "new": (Strategy.IN_PLACE, None),
         "swap": (Strategy.ALIAS_SWAP, None),
     }
+
+
+def test_a_proposal_made_offline_says_the_budget_was_not_checked():
+    state = env("dev", key("s3", date(2020, 1, 1)))
+    offline = render_pr_description(propose(state, TODAY, 30), TODAY)
+    assert "was not read from KMS (`--offline`)" in offline
+    checked = render_pr_description(propose(state, TODAY, 30, rotations_used={"s3": 1}), TODAY)
+    assert "--offline" not in checked

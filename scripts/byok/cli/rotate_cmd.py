@@ -48,6 +48,14 @@ class VerificationFailed(ByokError):
     exit_code = ExitCode.FAILURE
 
 
+def offline_option(func):
+    return click.option(
+        "--offline",
+        is_flag=True,
+        help="Read only the tfvars: no KMS call, so the rotation budget (25 rotations a key) is not checked.",
+    )(func)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -63,11 +71,13 @@ def rotate() -> None:
 @click.option("--key", "force_keys", multiple=True, help="Rotate this key now, whatever its age (repeatable).")
 @click.option("--pr-description", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the PR text.")
 @click.option("--dry-run", is_flag=True, help="Show the tfvars diff only; write nothing.")
+@offline_option
 @aws_options
-def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, aws) -> None:
+def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, offline, aws) -> None:
     """Decide which keys are due, render the new tfvars and the pull-request description.
 
-    The rotation budget of each in-place key (25 on-demand rotations in a key's life) is read from KMS.
+    The rotation budget of each in-place key (25 on-demand rotations in a key's life) is read from KMS,
+    so that a key with none left is proposed as an alias swap to a new key.
     """
     policy = load_policy(config_path)
     tfvars = policy.tfvars_path(environment)
@@ -82,7 +92,7 @@ def propose_cmd(environment, config_path, force_keys, pr_description, dry_run, a
             policy.expiry_horizon_days,
             previous,
             tuple(force_keys),
-            rotations_used=_rotations_used(policy, aws, state),
+            rotations_used=None if offline else _rotations_used(policy, aws, state),
             budget_warning=policy.rotation.budget_warning,
         )
     except EnvironmentBlocked as blocked:
@@ -338,16 +348,17 @@ def verify_cmd(environment, config_path, rollback, dry_run, yes, aws, output_for
 @rotate.command("status")
 @click.option("--env", "environment", help="One environment (default: all, in rotation order).")
 @config_option
+@offline_option
 @aws_options
 @output_option
-def status_cmd(environment, config_path, aws, output_format) -> None:
+def status_cmd(environment, config_path, offline, aws, output_format) -> None:
     """Where each key is in its rotation, from the tfvars in this checkout; rotations left from KMS."""
     policy = load_policy(config_path)
     names = [environment] if environment else [e.name for e in policy.environments]
     rows = []
     for name in names:
         state = policy.read_state(name)
-        rows.extend(_status_rows(state, _now().date(), _rotations_used(policy, aws, state)))
+        rows.extend(_status_rows(state, _now().date(), {} if offline else _rotations_used(policy, aws, state)))
     columns = [
         Column("environment", "env"),
         "key",

@@ -7,7 +7,6 @@ plaintexts (random, non-secret test data) are the one exception, and they are no
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -87,14 +86,13 @@ class KmsClient:
             return None
         if response[1].get("Error", {}).get("Code") != "ThrottlingException":
             return None
-        return max(self._pace(operation.name), 0.001)
+        self._pace(operation.name)  # waits for the slot here; botocore then sleeps the token millisecond
+        return 0.001
 
     @contextmanager
     def _call(self, action: str, key: str) -> Iterator[None]:
         if self._pace is not None:
-            delay = self._pace(action)
-            if delay > 0:
-                time.sleep(delay)
+            self._pace(action)
         try:
             yield
         except Exception as exc:  # noqa: BLE001 - every failure becomes one actionable line

@@ -3,7 +3,8 @@
 KMS throttles each account-region at documented rates (``byok.kms.quotas``, the table the local endpoint
 enforces too). A run that sends faster only collects ThrottlingExceptions and backs off, so it ends later
 than one that sends at the quota rate from the start. A caller reserves its token under the bucket's lock
-and sleeps outside it, so waiters are served in arrival order and requests leave evenly spaced.
+and sleeps outside it, so waiters are served in arrival order and requests leave evenly spaced; a slow
+quota's requests are also spaced by when they really leave (``Spacing``).
 
 Evenly spaced at exactly the quota is not enough: KMS counts requests when they arrive, and network
 latency varies from one request to the next, so a request sent 1.000 s after the previous one arrives
@@ -20,8 +21,9 @@ from collections.abc import Callable, Mapping
 
 from byok.kms.quotas import RequestQuota, TokenBucket, quota_for, rate_for
 
-Pace = Callable[[str], float]  # takes a slot for an operation; returns the seconds to wait before sending
+Pace = Callable[[str], None]  # blocks until a request of this operation may leave
 DEFAULT_HEADROOM = 0.05
+SPACED_BELOW = 10.0  # quotas of fewer requests a second are also kept apart by when requests really leave
 Overrides = Callable[[str], Mapping[str, float]]  # account -> raised quotas (byok.toml [quotas])
 
 
@@ -38,6 +40,7 @@ class QuotaPacer:
         self.headroom = headroom
         self._clock = clock
         self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
+        self._spacings: dict[tuple[str, str, str], Spacing] = {}
         self._lock = threading.Lock()
 
     def rate(self, account: str, region: str, operation: str) -> float:
@@ -53,15 +56,47 @@ class QuotaPacer:
     def for_scope(self, account: str, region: str) -> Pace:
         """The pace function a KMS client of one account-region calls before each request (and retry)."""
 
-        def pace(operation: str) -> float:
+        def pace(operation: str) -> None:
             quota = quota_for(operation)
-            return 0.0 if quota is None else self._bucket(account, region, quota).reserve(self._clock())
+            if quota is None:
+                return
+            bucket, spacing = self._slot(account, region, quota)
+            delay = bucket.reserve(self._clock())
+            if delay > 0:
+                time.sleep(delay)
+            if spacing is not None:
+                spacing.hold(self._clock)
 
         return pace
 
-    def _bucket(self, account: str, region: str, quota: RequestQuota) -> TokenBucket:
+    def _slot(self, account: str, region: str, quota: RequestQuota) -> tuple[TokenBucket, Spacing | None]:
         with self._lock:
             slot = (account, region, quota.name)
             if slot not in self._buckets:
-                self._buckets[slot] = TokenBucket(self._paced_rate(account, region, quota), self._clock())
-            return self._buckets[slot]
+                rate = self._paced_rate(account, region, quota)
+                self._buckets[slot] = TokenBucket(rate, self._clock())
+                if rate < SPACED_BELOW:
+                    self._spacings[slot] = Spacing(1 / rate)
+            return self._buckets[slot], self._spacings.get(slot)
+
+
+class Spacing:
+    """Keeps requests of a slow quota (GetParametersForImport: 1 a second) apart by when they really leave.
+
+    A bucket hands out evenly spaced slots, but a thread may wake late for its slot (another thread held the
+    interpreter, e.g. in a PKCS#11 call) while the next one leaves on time: the two then arrive closer than the
+    quota allows and the second is throttled, which costs a whole slot. Measuring from the previous request's
+    real departure turns that lateness into a few milliseconds of delay instead.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last = -float("inf")
+        self._lock = threading.Lock()
+
+    def hold(self, clock: Callable[[], float]) -> None:
+        with self._lock:  # held while waiting: requests of the slot leave one at a time, in order
+            gap = self._last + self.interval - clock()
+            if gap > 0:
+                time.sleep(gap)
+            self._last = clock()

@@ -32,6 +32,7 @@ class Proposal:
     due: tuple[DueKey, ...]
     in_flight: tuple[str, ...]  # keys that already have a pending generation
     warnings: tuple[str, ...] = ()  # keys about to run short of on-demand rotations
+    budget_checked: bool = True  # False when no rotation counts were read from KMS
 
     @property
     def changes(self) -> bool:
@@ -107,6 +108,7 @@ def propose(
         due=tuple(due),
         in_flight=tuple(unfinished(state)),
         warnings=tuple(warnings),
+        budget_checked=rotations_used is not None,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from byok.errors import KeyWrongState
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
-from byok.importer import Done, material_description
+from byok.importer import Done, Wrapping, import_wrapped
 from byok.kms.client import KmsClient
 from byok.model import HsmMaterial, ImportState, ImportType, KeyMaterial, KeyState, KmsKey, WrappingKeySpec
 
@@ -55,30 +55,24 @@ class ReplicaImporter:
 
     def import_into(self, replica: Replica, material: HsmMaterial, material_id: str, step: Step, done: Done) -> None:
         """One replica: its own import parameters, the HSM object wrapped under them, EXISTING_KEY_MATERIAL."""
-        where = f"replica in {replica.region}"
-        algorithm = self.algorithm.algorithm
-        step(f"replica-get-parameters@{replica.region}")
-        params = replica.kms.get_import_parameters(replica.key.arn, algorithm, self.spec)
-        done("get-parameters", {"algorithm": algorithm.value, "detail": f"{where}, wrapping key {self.spec.value}"})
-        step(f"replica-wrap@{replica.region}")
-        wrapped = self.hsm.wrap(material.label, params.public_key_der, algorithm)
-        done("wrap", {"algorithm": algorithm.value, "check_value": material.check_value, "detail": where})
-        step(f"replica-import@{replica.region}")
-        imported = replica.kms.import_material(
-            params,
-            wrapped,
+        imported = import_wrapped(
+            self.hsm,
+            replica.kms,
+            replica.key.arn,
+            material,
+            Wrapping(self.algorithm.algorithm, self.spec),
             import_type=ImportType.EXISTING_KEY_MATERIAL,
             valid_to=None,
-            description=material_description(material),
+            progress=step,
+            done=done,
             material_id=material_id,
+            region=replica.region,
         )
         if imported != material_id:
             raise KeyWrongState(
                 f"{replica.key.arn} took the material as {imported}, not the primary's {material_id}",
                 "the replica holds other bytes than the primary: compare both with `byok material list`",
             )
-        facts = {"material_id": imported, "check_value": material.check_value, "algorithm": algorithm.value}
-        done("import", {**facts, "detail": f"{where}, same bytes as the primary"})
 
 
 @dataclass(frozen=True)
