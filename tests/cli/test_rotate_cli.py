@@ -132,12 +132,15 @@ def test_an_interrupted_apply_says_a_rerun_resumes_and_the_rerun_finishes(byok_i
 
 def test_a_bug_exits_70_with_and_without_byok_debug(byok_in):
     for debug in ("", "1"):
-        result = byok_in("rotate", "apply", "--env", "dev", BYOK_FAILPOINTS="s3:generate=bug", BYOK_DEBUG=debug)
+        result = byok_in(
+            "rotate", "apply", "--env", "dev", "-o", "json", BYOK_FAILPOINTS="s3:generate=bug", BYOK_DEBUG=debug
+        )
         assert result.returncode == 70, result.stderr
         # keys rotate concurrently: a bug fails its key (named in the table) and the others go on
         assert re.match(r"byok: error: 1 of \d+ key\(s\) in dev failed: s3 -> ", error_line(result))
         assert "a bug in byok: rerun with BYOK_DEBUG=1" in error_line(result)
-        assert "FAILED: RuntimeError: failpoint s3:generate: an injected bug" in " ".join(result.stdout.split())
+        failed = {row["key"]: row["result"] for row in json.loads(result.stdout)["rows"]}["s3"]
+        assert failed == "FAILED: RuntimeError: failpoint s3:generate: an injected bug"
         assert ("Traceback" in result.stderr) == bool(debug)
 
 

@@ -135,7 +135,7 @@ def test_many_keys_in_two_accounts_and_regions_rotate_at_the_quota_with_no_throt
     assert code == 0, err
     rows = json.loads(out)["rows"]
     assert sorted(row["key"] for row in rows) == sorted([f"k{n}" for n in range(8)] + ["swap"])
-    assert {row["result"] for row in rows} == {"ok"} and {row["canaries"] for row in rows} == {"2 ok"}
+    assert {row["result"] for row in rows} == {"ok"} and {row["canaries_ok"] for row in rows} == {2}
     assert {row["where"] for row in rows} == {
         f"{account}/{region}" for account in ("own account", OTHER_ACCOUNT) for region in REGIONS
     }
@@ -163,7 +163,7 @@ def test_one_key_failing_leaves_the_others_rotated_and_verified_and_the_rerun_do
     assert rows["swap"]["result"].startswith(
         "FAILED: DescribeKey on alias/" + swap.alias + "-g2 failed: NotFoundException"
     )
-    assert all(row["result"] == "ok" and row["canaries"] == "2 ok" for name, row in rows.items() if name != "swap")
+    assert all(row["result"] == "ok" and row["canaries_ok"] == 2 for name, row in rows.items() if name != "swap")
     state = read_tfvars(tfvars)
     assert state.key("swap").pending is not None and state.key("k0").active.number == 2
     journal = [json.loads(line) for line in (root / ".byok" / "journal.jsonl").read_text().splitlines()]

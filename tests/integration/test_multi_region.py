@@ -93,7 +93,7 @@ def test_first_material_and_a_rotation_reach_every_replica(multi_region, capsys,
     root, tfvars, key_id, clients = multi_region
     code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
     assert code == 0, err
-    assert json.loads(out)["rows"][0]["canaries"] == "3 ok"  # a fresh one, decrypted in both replicas too
+    assert json.loads(out)["rows"][0]["canaries_ok"] == 3  # a fresh one, decrypted in both replicas too
     g1 = read_tfvars(tfvars).key("dr").active
     assert_in_step(key_id, clients, g1.material_id, 1)
     sealed = {region: kms.encrypt(key_id, region.encode(), {"dr": "yes"}) for region, kms in clients.items()}
@@ -101,7 +101,7 @@ def test_first_material_and_a_rotation_reach_every_replica(multi_region, capsys,
     propose_next(tfvars)
     code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--output", "json")
     assert code == 0, err
-    assert json.loads(out)["rows"][0]["canaries"] == "4 ok"
+    assert json.loads(out)["rows"][0]["canaries_ok"] == 4
     g2 = read_tfvars(tfvars).key("dr").active
     assert g2.number == 2 and g2.material_id != g1.material_id
     assert_in_step(key_id, clients, g2.material_id, 2)
@@ -181,10 +181,10 @@ def test_material_list_and_inventory_show_replicas_and_flag_one_still_pending_im
 
     code, out, _ = byok(capsys, "inventory", "--regions", f"{PRIMARY},us-east-1", "--output", "json")
     assert code == 0
-    rows = {(row["region"], row["key id"]): row for row in json.loads(out)["rows"]}
-    primary = rows[(PRIMARY, key_id)]["multi-Region"]
+    rows = {(row["region"], row["key_id"]): row for row in json.loads(out)["rows"]}
+    primary = rows[(PRIMARY, key_id)]["multi_region"]
     assert primary.startswith("primary: eu-west-1 ok, us-east-1 PendingImport")
-    assert rows[("us-east-1", key_id)]["multi-Region"] == f"replica of {PRIMARY}"
+    assert rows[("us-east-1", key_id)]["multi_region"] == f"replica of {PRIMARY}"
 
     assert byok(capsys, "rotate", "apply", "--env", "dev")[0] == 0  # the re-run imports the missing replica
     code, out, _ = byok(capsys, "material", "list", "--key", alias, "--output", "json")
