@@ -44,9 +44,11 @@ class HsmPool:
             raise
         return cls(opened)
 
-    @property
-    def size(self) -> int:
-        return len(self._all)
+    def __enter__(self) -> HsmPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @contextmanager
     def _borrowed(self) -> Iterator[HsmBackend]:
