@@ -33,7 +33,7 @@ def policy_module(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.mark.parametrize(
-    ("spelling", "token"),
+    ("spelling", "key_token"),
     [
         (KEY_ID, f"key:{KEY_ID}"),
         (KEY_ID.upper(), f"key:{KEY_ID}"),
@@ -43,8 +43,8 @@ def policy_module(monkeypatch: pytest.MonkeyPatch):
         ("arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/prod-s3", "alias:prod-s3"),
     ],
 )
-def test_every_spelling_reduces_to_one_token(policy_module, spelling: str, token: str) -> None:
-    assert policy_module("byok_shared").key_tokens(spelling) == {token}
+def test_every_spelling_reduces_to_one_token(policy_module, spelling: str, key_token: str) -> None:
+    assert policy_module("byok_shared").key_tokens(spelling) == {key_token}
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """docs/walkthrough.md, Part 1, run as written: every command of its ``sh`` blocks, in order, in one shell.
 
 The commands run in a fresh directory with the project's virtual environment first on PATH, as the walkthrough
-tells a reader to, against the embedded default it starts itself (``python -m byok.ci.sandbox up``). A command
+tells a reader to, against the embedded default it starts itself (``byok sandbox up``). A command
 fails the test when it exits non-zero; what a ``-o json`` step prints must match the documented schema. The
 sandbox is stopped whatever happens.
 """
@@ -50,7 +50,7 @@ def script(commands: list[str], out: Path) -> str:
 
 def test_the_walkthrough_commands_include_what_a_user_needs():
     commands = walkthrough_commands()
-    assert commands[0].startswith("python -m byok.ci.sandbox up") and "sandbox down" in commands[-1]
+    assert commands[0].startswith("byok sandbox up") and "byok sandbox down" in commands[-1]
     ran = " ".join(commands)
     for step in ("terraform apply", "rotate apply", "rotate propose", "rotate verify", "drift live", "drift report"):
         assert f"byok {step}" in ran

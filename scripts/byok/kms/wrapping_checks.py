@@ -9,9 +9,6 @@ for another key, mean the endpoint is not the KMS that byok asked.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from byok.errors import AlgorithmRefused, WrappingKeyMismatch
 from byok.model import WrappingAlgorithm, WrappingKeySpec
 
@@ -37,6 +34,10 @@ def check_import_parameters(requested_key: str, spec: WrappingKeySpec, answered_
             f"GetParametersForImport for {requested_key} answered for {answered_key}",
             "the endpoint is not behaving as KMS: check BYOK_AWS_ENDPOINT and AWS_ENDPOINT_URL_KMS",
         )
+    # imported here: byok.kms is also loaded by the drift monitor's Lambda, whose runtime has no cryptography
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         public_key = serialization.load_der_public_key(public_der)
     except ValueError:
