@@ -13,7 +13,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 
 from byok.demo import copy_estate
@@ -24,28 +23,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def kms(endpoint):
-    return boto3.client(
-        "kms",
-        endpoint_url=endpoint.url,
-        region_name="eu-central-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - the sandbox accepts any
-    )
-
-
-@pytest.fixture
-def estate(tmp_path, kms):
+def estate(tmp_path, kms_client):
     """The dev estate with its keys created in KMS the way `terraform apply` creates them (no material yet)."""
     root = copy_estate(REPO, tmp_path / "estate")
     tfvars = root / "terraform" / "dev" / "byok.auto.tfvars"
     suffix = uuid.uuid4().hex[:6]
     tfvars.write_text(tfvars.read_text().replace('alias        = "dev-', f'alias        = "dev{suffix}-'))
     for key in read_tfvars(tfvars).keys:
-        key_id = kms.create_key(Origin="EXTERNAL", Description=key.alias)["KeyMetadata"]["KeyId"]
-        kms.create_alias(AliasName=f"alias/{key.alias}", TargetKeyId=key_id)
+        key_id = kms_client.create_key(Origin="EXTERNAL", Description=key.alias)["KeyMetadata"]["KeyId"]
+        kms_client.create_alias(AliasName=f"alias/{key.alias}", TargetKeyId=key_id)
         if key.strategy.value == "alias-swap":
-            kms.create_alias(AliasName=f"alias/{key.alias}-g1", TargetKeyId=key_id)
+            kms_client.create_alias(AliasName=f"alias/{key.alias}-g1", TargetKeyId=key_id)
     return root
 
 
@@ -70,7 +58,7 @@ def error_line(result: subprocess.CompletedProcess) -> str:
     return result.stderr.strip().splitlines()[-1]
 
 
-def test_verify_advises_the_follow_up_apply_not_a_rollback_and_rollback_previews_and_asks(byok_in, estate, kms):
+def test_verify_advises_the_follow_up_apply_not_a_rollback_and_rollback_previews_and_asks(byok_in, estate, kms_client):
     tfvars = estate / "terraform" / "dev" / "byok.auto.tfvars"
     assert byok_in("rotate", "apply", "--env", "dev").returncode == 0
     fine = byok_in("rotate", "verify", "--env", "dev", "--rollback")
@@ -78,8 +66,8 @@ def test_verify_advises_the_follow_up_apply_not_a_rollback_and_rollback_previews
 
     assert byok_in("rotate", "propose", "--env", "dev", "--key", "s3").returncode == 0
     s3 = read_tfvars(tfvars).key("s3")
-    g2 = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]  # what the merge's terraform apply creates
-    kms.create_alias(AliasName=f"alias/{s3.alias}-g2", TargetKeyId=g2)
+    g2 = kms_client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]  # what the merge's terraform apply creates
+    kms_client.create_alias(AliasName=f"alias/{s3.alias}-g2", TargetKeyId=g2)
     assert byok_in("rotate", "apply", "--env", "dev").returncode == 0
 
     pending = byok_in("rotate", "verify", "--env", "dev", "-o", "json")
@@ -95,11 +83,11 @@ def test_verify_advises_the_follow_up_apply_not_a_rollback_and_rollback_previews
     assert refused.returncode == 1 and "nothing rolled back" in refused.stdout
     assert tfvars.read_bytes() == recorded, "a rollback was written for an alias that only had to be moved"
 
-    kms.update_alias(AliasName=f"alias/{s3.alias}", TargetKeyId=g2)  # the follow-up terraform apply
+    kms_client.update_alias(AliasName=f"alias/{s3.alias}", TargetKeyId=g2)  # the follow-up terraform apply
     assert byok_in("rotate", "verify", "--env", "dev").returncode == 0
 
-    g1 = kms.describe_key(KeyId=f"alias/{s3.alias}-g1")["KeyMetadata"]["KeyId"]
-    kms.delete_imported_key_material(KeyId=g1)  # old data no longer decrypts: a real failure
+    g1 = kms_client.describe_key(KeyId=f"alias/{s3.alias}-g1")["KeyMetadata"]["KeyId"]
+    kms_client.delete_imported_key_material(KeyId=g1)  # old data no longer decrypts: a real failure
     broken = byok_in("rotate", "verify", "--env", "dev", "--rollback", "--dry-run")
     assert broken.returncode == 1 and "canary fails: alias swap: `--rollback`" in error_line(broken)
     assert (
@@ -153,7 +141,7 @@ def test_a_fresh_environment_awaits_its_first_import_and_propose_explains_key(by
     assert "to rotate a key before it is due: `byok rotate propose --env dev --key NAME`" in nothing.stdout
 
 
-def test_retirement_can_be_tried_in_the_sandbox_by_moving_its_clock(byok_in, estate, kms, endpoint):
+def test_retirement_can_be_tried_in_the_sandbox_by_moving_its_clock(byok_in, estate, kms_client, endpoint):
     """Grace periods run on KMS's clock (the Date of its answers), which `byok sandbox clock` moves.
 
     The journal stamps real time, so once the sandbox is a month ahead, the material deleted "now" is already
@@ -162,8 +150,8 @@ def test_retirement_can_be_tried_in_the_sandbox_by_moving_its_clock(byok_in, est
     assert byok_in("rotate", "apply", "--env", "dev").returncode == 0
     assert byok_in("rotate", "propose", "--env", "dev", "--key", "s3").returncode == 0
     s3 = read_tfvars(estate / "terraform" / "dev" / "byok.auto.tfvars").key("s3")
-    g2 = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
-    kms.create_alias(AliasName=f"alias/{s3.alias}-g2", TargetKeyId=g2)
+    g2 = kms_client.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    kms_client.create_alias(AliasName=f"alias/{s3.alias}-g2", TargetKeyId=g2)
     assert byok_in("rotate", "apply", "--env", "dev").returncode == 0  # its canaries just used g1
     retire = ("retire", "--env", "dev", "--key", "s3", "--generation", "1")
     try:

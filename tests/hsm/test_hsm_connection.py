@@ -141,6 +141,7 @@ def test_stopped_daemon_is_named_as_the_cause(token, slot_daemon, user_pin: str,
         pytest.skip("pkcsslotd was already running before the tests: not ours to stop")
     pin_file = tmp_path / "pin"
     pin_file.write_text(user_pin)
+    pin_file.chmod(0o600)
     env = {**_clean_env(), **token.env, "BYOK_TOKEN_LABEL": token.label, "BYOK_HSM_PIN_FILE": str(pin_file)}
     slot_daemon.stop()
     try:

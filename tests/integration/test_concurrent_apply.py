@@ -26,6 +26,8 @@ from byok.rotation.canaries import CanaryStore
 from byok.rotation.planner import propose
 from byok.sandbox.throttle import Limits
 
+pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
+
 OTHER_ACCOUNT = "210987654321"
 ROLE = "byok-rotate"
 REGIONS = ("eu-central-1", "eu-west-1")

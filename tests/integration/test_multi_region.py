@@ -25,6 +25,8 @@ from byok.model import ImportState, KeyState, Strategy
 from byok.render import read_tfvars, render_tfvars
 from byok.rotation.planner import propose
 
+pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
+
 BYOK = str(Path(sys.executable).with_name("byok"))
 PRIMARY = "eu-central-1"
 REPLICAS = ("eu-west-1", "us-east-1")
