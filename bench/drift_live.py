@@ -318,27 +318,9 @@ def run(out: Path, per_scope: int = 1260, workers: int = 16, rounds: int = 2, cu
         "",
         "| scan | time (s) | ratio to floor | calls / facts |",
         "|---|---|---|---|",
-        f"| floor: bare boto3, minimal calls | {best['floor']:.2f} | 1.00 | {calls} calls |",
-        f"| byok drift live (all collectors) | {best['ours']:.2f} | {ratio:.2f} | {facts} facts |",
+        *scan_rows("", best, calls, facts, alone, peer),
+        *scan_rows(", with quotas + latency", limited, calls, facts, limited_alone, limited_peer),
     ]
-    if peer is not None and alone is not None:
-        lines += [
-            f"| byok drift live, own process (as c7n runs) | {alone[0]:.2f} | {alone[0] / best['floor']:.2f} | "
-            f"{alone[1]} facts |",
-            f"| Cloud Custodian 0.9.53, equivalent policies | {peer.seconds:.2f} | "
-            f"{peer.seconds / best['floor']:.2f} | {peer.retired_hits} resources on {RETIRED} |",
-        ]
-    lines += [
-        f"| floor, with quotas + latency | {limited['floor']:.2f} | 1.00 | {calls} calls |",
-        f"| byok drift live, with quotas + latency | {limited['ours']:.2f} | {limited_ratio:.2f} | {facts} facts |",
-    ]
-    if limited_peer is not None and limited_alone is not None:
-        lines += [
-            f"| byok drift live, own process, with quotas + latency | {limited_alone[0]:.2f} | "
-            f"{limited_alone[0] / limited['floor']:.2f} | {limited_alone[1]} facts |",
-            f"| Cloud Custodian 0.9.53, with quotas + latency | {limited_peer.seconds:.2f} | "
-            f"{limited_peer.seconds / limited['floor']:.2f} | {limited_peer.retired_hits} resources on {RETIRED} |",
-        ]
     lines += [
         "",
         f"{memory}; process max RSS (server, seeded estate and in-process scans): {rss:.0f} MB.",
@@ -352,6 +334,32 @@ def run(out: Path, per_scope: int = 1260, workers: int = 16, rounds: int = 2, cu
     out.mkdir(parents=True, exist_ok=True)
     (out / RESULTS.name).write_text(text, encoding="utf-8")
     return text
+
+
+def scan_rows(
+    condition: str,
+    times: dict[str, float],
+    calls: int,
+    facts: int,
+    alone: tuple[float, int, float] | None,
+    peer: c7n.CustodianRun | None,
+) -> list[str]:
+    """The table rows of one condition (as run, or with quotas and latency): floor, ours, and the peer if it ran."""
+    floor_s = times["floor"]
+    name = "floor: bare boto3, minimal calls" if not condition else "floor"
+    rows = [
+        f"| {name}{condition} | {floor_s:.2f} | 1.00 | {calls} calls |",
+        f"| byok drift live{' (all collectors)' if not condition else condition} | {times['ours']:.2f} | "
+        f"{times['ours'] / floor_s:.2f} | {facts} facts |",
+    ]
+    if peer is not None and alone is not None:
+        rows += [
+            f"| byok drift live, own process{' (as c7n runs)' if not condition else condition} | {alone[0]:.2f} | "
+            f"{alone[0] / floor_s:.2f} | {alone[1]} facts |",
+            f"| Cloud Custodian 0.9.53{', equivalent policies' if not condition else condition} | "
+            f"{peer.seconds:.2f} | {peer.seconds / floor_s:.2f} | {peer.retired_hits} resources on {RETIRED} |",
+        ]
+    return rows
 
 
 def custodian_notes(peer: c7n.CustodianRun, alone: tuple[float, int, float], per_scope: int, ratio: float) -> list[str]:
