@@ -20,11 +20,12 @@ SOURCE_DIR = Path(os.environ.get("BYOK_SOURCE_DIR") or Path(__file__).resolve().
 if str(SOURCE_DIR) not in sys.path:
     sys.path.append(str(SOURCE_DIR))
 
-from byok.keyscan.hcl import fill_templates  # noqa: E402 - needs the path above
+from byok.keyscan.checkov_view import RUN, Unseen, sweep_plan  # noqa: E402 - needs the path above
+from byok.keyscan.hcl import fill_templates  # noqa: E402
 from byok.keyscan.reference import literal_references  # noqa: E402
 from byok.keyscan.scan import DirectoryScan, Literal, file_kind, scan_directory  # noqa: E402
 
-__all__ = ["Literal", "block_literals", "file_kind", "key_tokens", "locate"]
+__all__ = ["Literal", "Unseen", "block_literals", "file_kind", "key_tokens", "locate", "unseen_literals"]
 
 
 def key_tokens(text: str) -> frozenset[str]:
@@ -40,18 +41,18 @@ def key_tokens(text: str) -> frozenset[str]:
     )  # fmt: skip
 
 
-def _scan_roots() -> list[Path]:
+def _scan_roots(directories_only: bool = False) -> list[Path]:
     roots, argv = [], sys.argv
     for index, arg in enumerate(argv):
         value = argv[index + 1] if index + 1 < len(argv) else ""
         if arg in ("-d", "--directory"):
             roots.append(Path(value))
-        elif arg in ("-f", "--file"):
+        elif arg in ("-f", "--file") and not directories_only:
             roots.append(Path(value).parent)
-        elif arg.startswith(("--directory=", "--file=")):
+        elif arg.startswith("--directory=") or (arg.startswith("--file=") and not directories_only):
             path = Path(arg.split("=", 1)[1])
             roots.append(path if arg.startswith("--directory=") else path.parent)
-    return [*roots, Path.cwd()]
+    return roots if directories_only else [*roots, Path.cwd()]
 
 
 @lru_cache(maxsize=4096)
@@ -71,3 +72,28 @@ def _directory(directory: Path) -> DirectoryScan:
 def block_literals(path: Path, start: int, end: int) -> list[Literal]:
     """Key references written literally in lines ``start``-``end`` of ``path`` or reaching them by var/local."""
     return _directory(path.parent).block_literals(path.name, start, end)
+
+
+@lru_cache(maxsize=1)
+def _sweep() -> dict[Path | None, list[tuple[Path, Unseen]]]:
+    """The unseen literals of every ``-d`` directory (with it), by host; files named with ``-f`` are not swept."""
+    plan: dict[Path | None, list[tuple[Path, Unseen]]] = {}
+    for root in _scan_roots(directories_only=True):
+        for host, unseen in sweep_plan(root).items():
+            plan.setdefault(host, []).extend((Path(os.path.abspath(root)), u) for u in unseen)
+    return plan
+
+
+_swept: set[Path | None] = set()
+
+
+def unseen_literals(path: Path) -> list[tuple[Path, Unseen]]:
+    """The literals Checkov shows no check that the block being judged in ``path`` reports, with their files.
+
+    Each directory's are handed out once, to the first block Checkov judges there (the run's first block
+    also takes those with no checked directory above them): see :mod:`byok.keyscan.checkov_view`.
+    """
+    directory = Path(os.path.abspath(path.parent))
+    hosts = [host for host in (RUN, directory) if host not in _swept]
+    _swept.update(hosts)
+    return [(root / u.literal.file, u) for host in hosts for root, u in _sweep().get(host, [])]

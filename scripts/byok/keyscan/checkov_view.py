@@ -1,0 +1,106 @@
+"""Which literal keys Checkov never hands to a check, and why: the pack's check reports those itself.
+
+Checkov 3.3.30 builds a check's input only from ``*.tf`` files it can parse, in directories it reaches by
+``os.walk`` without following symlinks (``tf_parser._parse_directory``); it does not load ``.tf.json`` at
+all (``tf_parser``: "TODO: add support for .tf.json"), drops a file it cannot parse, and has check types
+only for resource, data, provider and module blocks. So a ``terraform { backend }`` block, an output, a
+variable/local/tfvars value that no checked block uses, and everything in a ``.tf.json`` file, an
+unparseable file or a symlinked directory never reaches a check, while ``byok drift code`` reports
+literals in all of them.
+
+For both tools to give one answer, the pack's check sweeps each directory once, with the first block
+Checkov hands it there, and reports that directory's literals no check is shown (:func:`sweep_plan`).
+A directory where Checkov checks no block at all (only outputs, only ``.tf.json``, behind a symlink) is
+swept with its nearest ancestor that has one, else with the first block of the whole run. A literal that a
+check is shown is left to that check, so nothing is reported twice. Only a run in which Checkov checks no
+block anywhere reports nothing: then no check runs at all (the plan's ``None`` entry).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from byok.keyscan.scan import Literal, scan_directory, source_files
+
+CHECKED_KINDS = frozenset({"resource", "data", "provider", "module"})  # Checkov's Terraform check types
+VALUE_KINDS = frozenset({"variable", "locals", "tfvars"})
+RUN = Path()  # the host of directories with no checked block anywhere above them: the run's first block
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """A literal key (file relative to the scanned root) that Checkov shows no check, and why."""
+
+    literal: Literal
+    reason: str
+
+
+@dataclass(frozen=True)
+class DirectoryView:
+    directory: Path
+    checked: bool  # Checkov hands at least one block of the directory to a check
+    unseen: tuple[Unseen, ...]
+
+
+def view_directory(directory: Path, files: list[Path], root: Path) -> DirectoryView:
+    """What Checkov shows a check of one directory's literals (file names relative to ``root``)."""
+    scan = scan_directory(files, root)
+    linked = _behind_symlink(directory, root)
+    unreadable = {u.file for u in scan.unreadable}
+    read = set() if linked else {name for name in scan.block_kinds if name.endswith(".tf") and name not in unreadable}
+    checked = any(scan.block_kinds[name] & CHECKED_KINDS for name in read)
+    used = {flow.name for flow in scan.flows if flow.file in read and flow.block_kind in CHECKED_KINDS}
+    unseen = []
+    for lit in scan.literals:
+        if not lit.reference.pins_key:
+            continue
+        if lit.block_kind in CHECKED_KINDS and lit.file in read:
+            continue
+        if lit.block_kind in VALUE_KINDS and lit.address in used:
+            continue
+        unseen.append(Unseen(lit, _reason(lit, linked, unreadable)))
+    return DirectoryView(directory, checked, tuple(unseen))
+
+
+def sweep_plan(root: Path) -> dict[Path | None, list[Unseen]]:
+    """The unseen literals under ``root`` by the directory whose first checked block reports them.
+
+    Directories are keyed as walked under ``root`` (absolute); :data:`RUN` keys those reported by the
+    run's first checked block, None those no check can report because Checkov checks no block at all.
+    """
+    root = Path(os.path.abspath(root))  # normalised as the pack normalises the files Checkov hands it
+    views = [view_directory(directory, files, root) for directory, files in _directories(root).items()]
+    checked = {view.directory for view in views if view.checked}
+    plan: dict[Path | None, list[Unseen]] = {}
+    for view in views:
+        if view.unseen:
+            ancestors = (view.directory, *view.directory.parents)
+            host = next((d for d in ancestors if d in checked), RUN if checked else None)
+            plan.setdefault(host, []).extend(view.unseen)
+    return plan
+
+
+def _directories(root: Path) -> dict[Path, list[Path]]:
+    by_directory: dict[Path, list[Path]] = {}
+    for path in source_files(root):
+        by_directory.setdefault(path.parent, []).append(path)
+    return by_directory
+
+
+def _behind_symlink(directory: Path, root: Path) -> bool:
+    relative = directory.relative_to(root).parts if directory != root else ()
+    return any(Path(root, *relative[: index + 1]).is_symlink() for index in range(len(relative)))
+
+
+def _reason(lit: Literal, linked: bool, unreadable: set[str]) -> str:
+    if linked:
+        return "Checkov does not follow symlinked directories"
+    if lit.file in unreadable:
+        return "Checkov skips files it cannot parse"
+    if lit.file.endswith(".tf.json"):
+        return "Checkov does not read .tf.json files"
+    if lit.block_kind in VALUE_KINDS:
+        return "no block Checkov checks uses the value"
+    return f"Checkov has no check type for {'backend' if lit.block_kind == 'terraform' else lit.block_kind} blocks"
