@@ -13,6 +13,7 @@ from byok.drift.findings import Severity
 from byok.drift.intent import Intent
 from byok.drift.sources.plan import PlanSource
 from byok.errors import ConfigError
+from support.offline_terraform import OFFLINE_PROVIDER, offline_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT, REGION = "123456789012", "eu-central-1"
@@ -110,18 +111,6 @@ def test_not_a_plan_is_a_configuration_error(tmp_path, content):
         PlanSource.from_file(path)
 
 
-OFFLINE_PROVIDER = """
-provider "aws" {
-  region                      = "eu-central-1"
-  access_key                  = "offline"
-  secret_key                  = "offline"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  skip_get_ec2_platforms      = true
-}
-"""
 CATALOGUED = f"""
 resource "aws_codepipeline" "deploy" {{
   name     = "deploy"
@@ -191,14 +180,7 @@ resource "aws_s3_bucket_object" "readme" {{
 def test_a_real_plan_yields_the_keys_at_the_catalogues_attribute_paths(tmp_path: Path) -> None:
     """A pipeline's ``artifact_store.encryption_key.id`` and the key in an EMR security configuration's JSON are
     keys by the catalogue, not by their names; a tag named like a key and an S3 object key are not keys."""
-    from byok.terraform.engine import EmbeddedTerraform
-    from byok.terraform.environment import plugin_dir_from
-    from byok.terraform.provider import install
-
-    repo = Path(__file__).resolve().parents[2]
-    plugin_dir = plugin_dir_from({"BYOK_TERRAFORM_PLUGIN_DIR": str(repo / ".cache" / "terraform-plugins")})
-    install(plugin_dir)
-    engine = EmbeddedTerraform(plugin_dir)
+    engine = offline_engine()
     (tmp_path / "main.tf").write_text(OFFLINE_PROVIDER + CATALOGUED)
     engine.init(tmp_path)
     document = engine.show_json(tmp_path, engine.plan(tmp_path, refresh=False).plan_file)
