@@ -20,12 +20,12 @@ SOURCE_DIR = Path(os.environ.get("BYOK_SOURCE_DIR") or Path(__file__).resolve().
 if str(SOURCE_DIR) not in sys.path:
     sys.path.append(str(SOURCE_DIR))
 
-from byok.keyscan.checkov_view import RUN, Unseen, sweep_plan  # noqa: E402 - needs the path above
+from byok.keyscan.checkov_view import RUN, Sweep, sweep_plan  # noqa: E402 - needs the path above
 from byok.keyscan.hcl import fill_templates  # noqa: E402
 from byok.keyscan.reference import literal_references  # noqa: E402
 from byok.keyscan.scan import DirectoryScan, Literal, file_kind, scan_directory  # noqa: E402
 
-__all__ = ["Literal", "Unseen", "block_literals", "file_kind", "key_tokens", "locate", "unseen_literals"]
+__all__ = ["Literal", "Sweep", "block_literals", "file_kind", "key_tokens", "locate", "swept"]
 
 
 def key_tokens(text: str) -> frozenset[str]:
@@ -70,30 +70,36 @@ def _directory(directory: Path) -> DirectoryScan:
 
 
 def block_literals(path: Path, start: int, end: int) -> list[Literal]:
-    """Key references written literally in lines ``start``-``end`` of ``path`` or reaching them by var/local."""
-    return _directory(path.parent).block_literals(path.name, start, end)
+    """Key references written literally in lines ``start``-``end`` of ``path`` or reaching them by var/local.
+
+    Those in a file byok cannot parse are left to the sweep (:func:`swept`), which reports every literal of
+    such a file once, whether or not Checkov managed to read it.
+    """
+    scan = _directory(path.parent)
+    unreadable = {u.file for u in scan.unreadable}
+    return [lit for lit in scan.block_literals(path.name, start, end) if lit.file not in unreadable]
 
 
 @lru_cache(maxsize=1)
-def _sweep() -> dict[Path | None, list[tuple[Path, Unseen]]]:
-    """The unseen literals of every ``-d`` directory (with it), by host; files named with ``-f`` are not swept."""
-    plan: dict[Path | None, list[tuple[Path, Unseen]]] = {}
+def _sweeps() -> dict[Path | None, list[tuple[Path, Sweep]]]:
+    """Each ``-d`` directory's sweeps (with the directory), by host; files named with ``-f`` are not swept."""
+    plan: dict[Path | None, list[tuple[Path, Sweep]]] = {}
     for root in _scan_roots(directories_only=True):
-        for host, unseen in sweep_plan(root).items():
-            plan.setdefault(host, []).extend((Path(os.path.abspath(root)), u) for u in unseen)
+        for host, sweep in sweep_plan(root).items():
+            plan.setdefault(host, []).append((Path(os.path.abspath(root)), sweep))
     return plan
 
 
 _swept: set[Path | None] = set()
 
 
-def unseen_literals(path: Path) -> list[tuple[Path, Unseen]]:
-    """The literals Checkov shows no check that the block being judged in ``path`` reports, with their files.
+def swept(path: Path) -> list[tuple[Path, Sweep]]:
+    """What Checkov shows no check that the block being judged in ``path`` reports, with the scanned directory.
 
-    Each directory's are handed out once, to the first block Checkov judges there (the run's first block
-    also takes those with no checked directory above them): see :mod:`byok.keyscan.checkov_view`.
+    Each directory's is handed out once, to the first block Checkov judges there (the run's first block
+    also takes what has no checked directory above it): see :mod:`byok.keyscan.checkov_view`.
     """
     directory = Path(os.path.abspath(path.parent))
     hosts = [host for host in (RUN, directory) if host not in _swept]
     _swept.update(hosts)
-    return [(root / u.literal.file, u) for host in hosts for root, u in _sweep().get(host, [])]
+    return [entry for host in hosts for entry in _sweeps().get(host, [])]

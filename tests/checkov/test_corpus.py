@@ -56,20 +56,25 @@ def byok_findings() -> tuple[set[str], set[str]]:
     return literal, unreadable
 
 
-def checkov_reports(result: CheckovResult) -> list[str]:
-    """``file:line`` of every literal the pack's failures name, once per mention (details are relative to the
-    block's file: a literal Checkov shows no check is reported with another block, see ``checkov_view``)."""
-    found = []
+def checkov_reports(result: CheckovResult) -> tuple[list[str], list[str]]:
+    """(``file:line`` of every literal, every unreadable file) the pack's failures name, once per mention.
+
+    Details are relative to the block's file: what Checkov shows no check is reported with another block
+    (``byok.keyscan.checkov_view``).
+    """
+    literals, unreadable = [], []
     for record in result.failed_for("CKV_BYOK_1"):
         for detail in record.details:
-            name, line = re.match(r"(.+?):(\d+): ", detail).groups()  # type: ignore[union-attr]
-            found.append(f"{Path(os.path.normpath(record.file.parent / name)).relative_to(CORPUS).as_posix()}:{line}")
-    return found
+            name, line = re.match(r"(.+?)(?::(\d+))?: ", detail).groups()  # type: ignore[union-attr]
+            where = Path(os.path.normpath(record.file.parent / name)).relative_to(CORPUS).as_posix()
+            (literals.append(f"{where}:{line}") if line else unreadable.append(where))
+    return literals, unreadable
 
 
 def unreachable() -> set[str]:
     """Literals no check can report: those under a scan where Checkov checks no block (so runs no check)."""
-    return {f"{u.literal.file}:{u.literal.line}" for u in sweep_plan(CORPUS).get(None, [])}
+    nowhere = sweep_plan(CORPUS).get(None)
+    return {f"{u.literal.file}:{u.literal.line}" for u in nowhere.literals} if nowhere else set()
 
 
 def test_byok_finds_every_literal_key_and_nothing_else(byok_findings) -> None:
@@ -89,7 +94,7 @@ def test_byok_reports_every_unreadable_file(byok_findings) -> None:
 
 def test_the_pack_finds_every_literal_key_and_nothing_else(corpus_scan: CheckovResult) -> None:
     expected, _ = truth()
-    found = set(checkov_reports(corpus_scan))
+    found = set(checkov_reports(corpus_scan)[0])
     precision, recall = precision_recall(found, expected)
     assert (precision, recall) >= (THRESHOLD, THRESHOLD), (
         f"precision {precision:.1%}, recall {recall:.1%}: missed {sorted(expected - found)}, "
@@ -98,15 +103,16 @@ def test_the_pack_finds_every_literal_key_and_nothing_else(corpus_scan: CheckovR
 
 
 def test_both_tools_give_the_same_answer_once(corpus_scan: CheckovResult, byok_findings) -> None:
-    """The pack reports exactly byok's literals, each once, but those no Checkov check can see at all."""
-    reported = checkov_reports(corpus_scan)
-    assert set(reported) == byok_findings[0] - unreachable()
-    assert sorted(reported) == sorted(set(reported))  # a literal a check is shown is not swept again
+    """The pack reports exactly byok's literals and unreadable files, each once, but those no check can see."""
+    literals, unreadable = checkov_reports(corpus_scan)
+    assert set(literals) == byok_findings[0] - unreachable()
+    assert set(unreadable) == byok_findings[1]
+    assert sorted(literals + unreadable) == sorted({*literals, *unreadable})  # nothing swept twice
 
 
 def test_the_corpus_holds_every_place_checkov_hides() -> None:
     """Each way a literal escapes Checkov's checks has cases here, so the sweep is measured on all of them."""
-    reasons = {u.reason for unseen in sweep_plan(CORPUS).values() for u in unseen}
+    reasons = {u.reason for sweep in sweep_plan(CORPUS).values() for u in sweep.literals}
     assert {
         "Checkov does not read .tf.json files",
         "Checkov skips files it cannot parse",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from byok.keyscan.checkov_view import RUN, sweep_plan
+from byok.keyscan.checkov_view import RUN, Sweep, sweep_plan
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
 
@@ -14,11 +14,17 @@ def write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def hosted(plan: dict[Path | None, list], root: Path) -> dict[str | None, set[tuple[str, str]]]:
+def hosted(plan: dict[Path | None, Sweep], root: Path) -> dict[str | None, set[tuple[str, str]]]:
+    """(file, reason) of each literal and unreadable file, by host directory relative to ``root``."""
+
     def name(host: Path | None) -> str | None:
         return None if host is None else ("RUN" if host == RUN else host.relative_to(root).as_posix())
 
-    return {name(host): {(u.literal.file, u.reason) for u in unseen} for host, unseen in plan.items()}
+    return {
+        name(host): {(u.literal.file, u.reason) for u in sweep.literals}
+        | {(u.file, "unreadable") for u in sweep.unreadable}
+        for host, sweep in plan.items()
+    }
 
 
 def test_literals_a_check_is_shown_are_left_to_it(tmp_path: Path) -> None:
@@ -62,5 +68,6 @@ def test_without_any_checked_block_no_check_runs_to_report_them(tmp_path: Path) 
         None: {
             ("outputs.tf", "Checkov has no check type for output blocks"),
             ("broken.tf", "Checkov skips files it cannot parse"),
+            ("broken.tf", "unreadable"),
         }
     }

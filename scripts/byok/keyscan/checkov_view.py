@@ -9,7 +9,8 @@ unparseable file or a symlinked directory never reaches a check, while ``byok dr
 literals in all of them.
 
 For both tools to give one answer, the pack's check sweeps each directory once, with the first block
-Checkov hands it there, and reports that directory's literals no check is shown (:func:`sweep_plan`).
+Checkov hands it there, and reports that directory's literals no check is shown and its unreadable files
+(which fail ``byok drift code`` too, BYOK-D013) (:func:`sweep_plan`).
 A directory where Checkov checks no block at all (only outputs, only ``.tf.json``, behind a symlink) is
 swept with its nearest ancestor that has one, else with the first block of the whole run. A literal that a
 check is shown is left to that check, so nothing is reported twice. Only a run in which Checkov checks no
@@ -19,10 +20,10 @@ block anywhere reports nothing: then no check runs at all (the plan's ``None`` e
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from byok.keyscan.scan import Literal, scan_directory, source_files
+from byok.keyscan.scan import Literal, Unreadable, scan_directory, source_files
 
 CHECKED_KINDS = frozenset({"resource", "data", "provider", "module"})  # Checkov's Terraform check types
 VALUE_KINDS = frozenset({"variable", "locals", "tfvars"})
@@ -42,6 +43,15 @@ class DirectoryView:
     directory: Path
     checked: bool  # Checkov hands at least one block of the directory to a check
     unseen: tuple[Unseen, ...]
+    unreadable: tuple[Unreadable, ...]  # Checkov judges nothing in them either; byok fails on them (D013)
+
+
+@dataclass
+class Sweep:
+    """What one host block reports beyond its own literals."""
+
+    literals: list[Unseen] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
 def view_directory(directory: Path, files: list[Path], root: Path) -> DirectoryView:
@@ -61,32 +71,43 @@ def view_directory(directory: Path, files: list[Path], root: Path) -> DirectoryV
         if lit.block_kind in VALUE_KINDS and lit.address in used:
             continue
         unseen.append(Unseen(lit, _reason(lit, linked, unreadable)))
-    return DirectoryView(directory, checked, tuple(unseen))
+    return DirectoryView(directory, checked, tuple(unseen), tuple(scan.unreadable))
 
 
-def sweep_plan(root: Path) -> dict[Path | None, list[Unseen]]:
-    """The unseen literals under ``root`` by the directory whose first checked block reports them.
+def sweep_plan(root: Path) -> dict[Path | None, Sweep]:
+    """The unseen literals and unreadable files under ``root`` by the directory whose first block reports them.
 
     Directories are keyed as walked under ``root`` (absolute); :data:`RUN` keys those reported by the
     run's first checked block, None those no check can report because Checkov checks no block at all.
     """
     root = Path(os.path.abspath(root))  # normalised as the pack normalises the files Checkov hands it
-    views = [view_directory(directory, files, root) for directory, files in _directories(root).items()]
+    unlisted: list[Path] = []
+    views = [view_directory(directory, files, root) for directory, files in _directories(root, unlisted).items()]
+    views += [
+        DirectoryView(path, False, (), (Unreadable(_relative(path, root), f"cannot list the directory {path}"),))
+        for path in unlisted
+    ]
     checked = {view.directory for view in views if view.checked}
-    plan: dict[Path | None, list[Unseen]] = {}
+    plan: dict[Path | None, Sweep] = {}
     for view in views:
-        if view.unseen:
+        if view.unseen or view.unreadable:
             ancestors = (view.directory, *view.directory.parents)
             host = next((d for d in ancestors if d in checked), RUN if checked else None)
-            plan.setdefault(host, []).extend(view.unseen)
+            sweep = plan.setdefault(host, Sweep())
+            sweep.literals.extend(view.unseen)
+            sweep.unreadable.extend(view.unreadable)
     return plan
 
 
-def _directories(root: Path) -> dict[Path, list[Path]]:
+def _directories(root: Path, unlisted: list[Path]) -> dict[Path, list[Path]]:
     by_directory: dict[Path, list[Path]] = {}
-    for path in source_files(root):
+    for path in source_files(root, unlisted):
         by_directory.setdefault(path.parent, []).append(path)
     return by_directory
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
 
 
 def _behind_symlink(directory: Path, root: Path) -> bool:
