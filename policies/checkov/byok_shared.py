@@ -96,10 +96,11 @@ _swept: set[Path | None] = set()
 def swept(path: Path) -> list[tuple[Path, Sweep]]:
     """What Checkov shows no check that the block being judged in ``path`` reports, with the scanned directory.
 
-    Each directory's is handed out once, to the first block Checkov judges there (the run's first block
-    also takes what has no checked directory above it): see :mod:`byok.keyscan.checkov_view`.
+    Each directory's is handed out once, to the first block Checkov judges there. The run's first block also
+    takes what has no checked directory above it, and what the model expected no block at all to be judged
+    for (None): a block is being judged, so it can report them. See :mod:`byok.keyscan.checkov_view`.
     """
     directory = Path(os.path.abspath(path.parent))
-    hosts = [host for host in (RUN, directory) if host not in _swept]
+    hosts = [host for host in (RUN, None, directory) if host not in _swept]
     _swept.update(hosts)
     return [entry for host in hosts for entry in _sweeps().get(host, [])]
