@@ -20,7 +20,7 @@ SOURCE_DIR = Path(os.environ.get("BYOK_SOURCE_DIR") or Path(__file__).resolve().
 if str(SOURCE_DIR) not in sys.path:
     sys.path.append(str(SOURCE_DIR))
 
-from byok.keyscan.checkov_view import RUN, Sweep, sweep_plan  # noqa: E402 - needs the path above
+from byok.keyscan.checkov_view import RUN, CheckovWalk, Sweep, sweep_plan  # noqa: E402 - needs the path above
 from byok.keyscan.hcl import fill_templates  # noqa: E402
 from byok.keyscan.reference import literal_references  # noqa: E402
 from byok.keyscan.scan import DirectoryScan, Literal, file_kind, scan_directory  # noqa: E402
@@ -80,12 +80,21 @@ def block_literals(path: Path, start: int, end: int) -> list[Literal]:
     return [lit for lit in scan.block_literals(path.name, start, end) if lit.file not in unreadable]
 
 
+def checkov_walk() -> CheckovWalk:
+    """The names this Checkov's walk skips, from its own settings (``CKV_IGNORED_DIRECTORIES``, hidden names)."""
+    try:
+        from checkov.common.runners.base_runner import IGNORE_HIDDEN_DIRECTORY_ENV, ignored_directories
+    except ImportError:  # imported outside Checkov (byok's own tests): Checkov 3.3.30's defaults
+        return CheckovWalk()
+    return CheckovWalk(frozenset(ignored_directories), bool(IGNORE_HIDDEN_DIRECTORY_ENV))
+
+
 @lru_cache(maxsize=1)
 def _sweeps() -> dict[Path | None, list[tuple[Path, Sweep]]]:
     """Each ``-d`` directory's sweeps (with the directory), by host; files named with ``-f`` are not swept."""
     plan: dict[Path | None, list[tuple[Path, Sweep]]] = {}
     for root in _scan_roots(directories_only=True):
-        for host, sweep in sweep_plan(root).items():
+        for host, sweep in sweep_plan(root, checkov_walk()).items():
             plan.setdefault(host, []).append((Path(os.path.abspath(root)), sweep))
     return plan
 

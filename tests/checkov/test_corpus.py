@@ -117,6 +117,7 @@ def test_the_corpus_holds_every_place_checkov_hides() -> None:
         "Checkov does not read .tf.json files",
         "Checkov skips files it cannot parse",
         "Checkov does not follow symlinked directories",
+        "Checkov skips hidden and ignored directories",
         "Checkov has no check type for backend blocks",
         "Checkov has no check type for output blocks",
         "no block Checkov checks uses the value",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from byok.keyscan.checkov_view import RUN, Sweep, sweep_plan
+from byok.keyscan.checkov_view import RUN, CheckovWalk, Sweep, sweep_plan
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
 
@@ -70,4 +70,21 @@ def test_without_any_checked_block_no_check_runs_to_report_them(tmp_path: Path) 
             ("broken.tf", "Checkov skips files it cannot parse"),
             ("broken.tf", "unreadable"),
         }
+    }
+
+
+def test_what_checkovs_walk_skips_is_swept_by_its_own_settings(tmp_path: Path) -> None:
+    write(tmp_path / "main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+    write(tmp_path / ".draft.tf", f'resource "aws_sns_topic" "t" {{\n  kms_master_key_id = "{KEY}"\n}}\n')
+    write(tmp_path / ".ci" / "main.tf", f'resource "aws_sns_topic" "t" {{\n  kms_master_key_id = "{KEY}"\n}}\n')
+    write(tmp_path / "vendor" / "main.tf", f'resource "aws_sns_topic" "t" {{\n  kms_master_key_id = "{KEY}"\n}}\n')
+    assert hosted(sweep_plan(tmp_path), tmp_path) == {
+        ".": {
+            (".draft.tf", "Checkov skips hidden and ignored files"),
+            (".ci/main.tf", "Checkov skips hidden and ignored directories"),
+        }
+    }
+    walk = CheckovWalk(ignored=frozenset({"vendor"}), skip_hidden=False)  # CKV_IGNORED_DIRECTORIES=vendor
+    assert hosted(sweep_plan(tmp_path, walk), tmp_path) == {
+        ".": {("vendor/main.tf", "Checkov skips hidden and ignored directories")}
     }

@@ -1,7 +1,8 @@
 """Which literal keys Checkov never hands to a check, and why: the pack's check reports those itself.
 
 Checkov 3.3.30 builds a check's input only from ``*.tf`` files it can parse, in directories it reaches by
-``os.walk`` without following symlinks (``tf_parser._parse_directory``); it does not load ``.tf.json`` at
+``os.walk`` without following symlinks (``tf_parser._parse_directory``), skipping hidden and ignored names
+(:class:`CheckovWalk`); it does not load ``.tf.json`` at
 all (``tf_parser``: "TODO: add support for .tf.json"), drops a file it cannot parse, and has check types
 only for resource, data, provider and module blocks. So a ``terraform { backend }`` block, an output, a
 variable/local/tfvars value that no checked block uses, and everything in a ``.tf.json`` file, an
@@ -31,6 +32,20 @@ RUN = Path()  # the host of directories with no checked block anywhere above the
 
 
 @dataclass(frozen=True)
+class CheckovWalk:
+    """Which names Checkov's walk skips, directories and files alike (``filter_ignored_paths`` in its
+    ``base_runner``): ``CKV_IGNORED_DIRECTORIES`` and, unless ``CKV_IGNORE_HIDDEN_DIRECTORIES`` is false,
+    every name starting with a dot. The defaults are Checkov 3.3.30's; the pack passes Checkov's own values.
+    """
+
+    ignored: frozenset[str] = frozenset({"node_modules", ".terraform", ".serverless"})
+    skip_hidden: bool = True
+
+    def skips(self, name: str) -> bool:
+        return name in self.ignored or (self.skip_hidden and name.startswith("."))
+
+
+@dataclass(frozen=True)
 class Unseen:
     """A literal key (file relative to the scanned root) that Checkov shows no check, and why."""
 
@@ -54,12 +69,15 @@ class Sweep:
     unreadable: list[Unreadable] = field(default_factory=list)
 
 
-def view_directory(directory: Path, files: list[Path], root: Path) -> DirectoryView:
+def view_directory(directory: Path, files: list[Path], root: Path, walk: CheckovWalk = CheckovWalk()) -> DirectoryView:
     """What Checkov shows a check of one directory's literals (file names relative to ``root``)."""
     scan = scan_directory(files, root)
-    linked = _behind_symlink(directory, root)
+    not_walked = _not_walked(directory, root, walk)
     unreadable = {u.file for u in scan.unreadable}
-    read = set() if linked else {name for name in scan.block_kinds if name.endswith(".tf") and name not in unreadable}
+    skipped = {name for name in scan.block_kinds if walk.skips(name.rsplit("/", 1)[-1])}
+    read = set()
+    if not_walked is None:
+        read = {name for name in scan.block_kinds if name.endswith(".tf") and name not in unreadable | skipped}
     checked = any(scan.block_kinds[name] & CHECKED_KINDS for name in read)
     used = {flow.name for flow in scan.flows if flow.file in read and flow.block_kind in CHECKED_KINDS}
     unseen = []
@@ -70,11 +88,12 @@ def view_directory(directory: Path, files: list[Path], root: Path) -> DirectoryV
             continue
         if lit.block_kind in VALUE_KINDS and lit.address in used:
             continue
-        unseen.append(Unseen(lit, _reason(lit, linked, unreadable)))
+        reason = not_walked or ("Checkov skips hidden and ignored files" if lit.file in skipped else None)
+        unseen.append(Unseen(lit, reason or _reason(lit, unreadable)))
     return DirectoryView(directory, checked, tuple(unseen), tuple(scan.unreadable))
 
 
-def sweep_plan(root: Path) -> dict[Path | None, Sweep]:
+def sweep_plan(root: Path, walk: CheckovWalk = CheckovWalk()) -> dict[Path | None, Sweep]:
     """The unseen literals and unreadable files under ``root`` by the directory whose first block reports them.
 
     Directories are keyed as walked under ``root`` (absolute); :data:`RUN` keys those reported by the
@@ -82,7 +101,8 @@ def sweep_plan(root: Path) -> dict[Path | None, Sweep]:
     """
     root = Path(os.path.abspath(root))  # normalised as the pack normalises the files Checkov hands it
     unlisted: list[Path] = []
-    views = [view_directory(directory, files, root) for directory, files in _directories(root, unlisted).items()]
+    directories = _directories(root, unlisted).items()
+    views = [view_directory(directory, files, root, walk) for directory, files in directories]
     views += [
         DirectoryView(path, False, (), (Unreadable(_relative(path, root), f"cannot list the directory {path}"),))
         for path in unlisted
@@ -110,14 +130,18 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
 
 
-def _behind_symlink(directory: Path, root: Path) -> bool:
+def _not_walked(directory: Path, root: Path, walk: CheckovWalk) -> str | None:
+    """Why Checkov's walk of ``root`` never enters ``directory`` (None when it does)."""
     relative = directory.relative_to(root).parts if directory != root else ()
-    return any(Path(root, *relative[: index + 1]).is_symlink() for index in range(len(relative)))
+    for index, name in enumerate(relative):
+        if Path(root, *relative[: index + 1]).is_symlink():
+            return "Checkov does not follow symlinked directories"
+        if walk.skips(name):
+            return "Checkov skips hidden and ignored directories"
+    return None
 
 
-def _reason(lit: Literal, linked: bool, unreadable: set[str]) -> str:
-    if linked:
-        return "Checkov does not follow symlinked directories"
+def _reason(lit: Literal, unreadable: set[str]) -> str:
     if lit.file in unreadable:
         return "Checkov skips files it cannot parse"
     if lit.file.endswith(".tf.json"):
