@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from byok.checkov import CheckovResult
+from byok.checkov import CheckovResult, run_checkov
 from byok.drift.engine import scan
 from byok.drift.intent import Intent
 from byok.drift.sources.code import CodeSource
@@ -67,7 +67,10 @@ def checkov_reports(result: CheckovResult) -> tuple[list[str], list[str]]:
         for detail in record.details:
             name, line = re.match(r"(.+?)(?::(\d+))?: ", detail).groups()  # type: ignore[union-attr]
             where = Path(os.path.normpath(record.file.parent / name)).relative_to(CORPUS).as_posix()
-            (literals.append(f"{where}:{line}") if line else unreadable.append(where))
+            if line:
+                literals.append(f"{where}:{line}")
+            else:
+                unreadable.append(where)
     return literals, unreadable
 
 
@@ -122,3 +125,16 @@ def test_the_corpus_holds_every_place_checkov_hides() -> None:
         "Checkov has no check type for output blocks",
         "no block Checkov checks uses the value",
     } <= reasons
+
+
+def test_where_checkov_checks_no_block_it_runs_no_check_to_report_with(tmp_path: Path) -> None:
+    """The one case the pack cannot report, predicted by the model and confirmed by Checkov itself."""
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+    (tmp_path / "outputs.tf").write_text(f'output "key" {{\n  value = "{key}"\n}}\n')
+    (tmp_path / "main.tf.json").write_text(
+        json.dumps({"resource": {"aws_sqs_queue": {"q": {"kms_master_key_id": key}}}})
+    )
+    predicted = sweep_plan(tmp_path)
+    assert set(predicted) == {None} and len(predicted[None].literals) == 2
+    result = run_checkov(tmp_path, checks=["CKV_BYOK_1"])
+    assert (result.passed, result.failed) == ((), ())
