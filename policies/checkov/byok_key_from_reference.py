@@ -11,13 +11,21 @@ It reads the source, not the values Checkov resolved, because Checkov replaces
 ``data.aws_kms_key.x.key_id`` with the data block's *input* (often an alias ARN): judged on that, every
 data-source reference failed. The same check runs on resources, data sources, providers and module calls;
 each failure lists ``file:line: address attribute is the literal ...`` for every literal it found.
+
+Checkov never shows a check a ``.tf.json`` file, an unparseable file, a symlinked directory, a backend
+block, an output or a value no checked block uses; ``byok drift code`` reports literals there too. So the
+first block the check judges in a directory also reports that directory's literals no check is shown and
+its unreadable files (and those of directories below it where Checkov checks nothing), with their own file
+and line and the reason: see ``byok.keyscan.checkov_view``. Each literal is reported once.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-from byok_shared import block_literals, file_kind, locate
+from byok_shared import block_literals, file_kind, locate, swept
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
@@ -48,7 +56,26 @@ def judge(check: Any, conf: dict[str, Any]) -> CheckResult:
             f"{lit.file}:{lit.line}: {lit.address} {lit.attribute} is the literal {lit.reference.kind} {lit.text}"
         )
     check.evaluated_keys = sorted({lit.attribute.split(".")[0] for lit in literals if lit.address})
-    return CheckResult.FAILED if literals else CheckResult.PASSED
+    hidden = report_sweeps(check, path)  # always: it is handed out once, to the first block judged here
+    return CheckResult.FAILED if literals or hidden else CheckResult.PASSED
+
+
+def report_sweeps(check: Any, path: Path) -> bool:
+    """Add what this block reports for Checkov's blind spots to ``details``; whether there was anything."""
+    found = False
+    for root, sweep in swept(path):
+        for hidden in sweep.literals:
+            lit = hidden.literal
+            check.details.append(
+                f"{os.path.relpath(root / lit.file, path.parent)}:{lit.line}: {lit.address} {lit.attribute} is the "
+                f"literal {lit.reference.kind} {lit.text} ({hidden.reason}: reported with this block)"
+            )
+        for bad in sweep.unreadable:
+            check.details.append(
+                f"{os.path.relpath(root / bad.file, path.parent)}: unreadable: {bad.reason} (reported with this block)"
+            )
+        found = found or bool(sweep.literals or sweep.unreadable)
+    return found
 
 
 class ResourceKeyFromReference(BaseResourceCheck):

@@ -20,11 +20,12 @@ SOURCE_DIR = Path(os.environ.get("BYOK_SOURCE_DIR") or Path(__file__).resolve().
 if str(SOURCE_DIR) not in sys.path:
     sys.path.append(str(SOURCE_DIR))
 
-from byok.keyscan.hcl import fill_templates  # noqa: E402 - needs the path above
+from byok.keyscan.checkov_view import RUN, CheckovWalk, Sweep, sweep_plan  # noqa: E402 - needs the path above
+from byok.keyscan.hcl import fill_templates  # noqa: E402
 from byok.keyscan.reference import literal_references  # noqa: E402
 from byok.keyscan.scan import DirectoryScan, Literal, file_kind, scan_directory  # noqa: E402
 
-__all__ = ["Literal", "block_literals", "file_kind", "key_tokens", "locate"]
+__all__ = ["Literal", "Sweep", "block_literals", "file_kind", "key_tokens", "locate", "swept"]
 
 
 def key_tokens(text: str) -> frozenset[str]:
@@ -40,18 +41,18 @@ def key_tokens(text: str) -> frozenset[str]:
     )  # fmt: skip
 
 
-def _scan_roots() -> list[Path]:
+def _scan_roots(directories_only: bool = False) -> list[Path]:
     roots, argv = [], sys.argv
     for index, arg in enumerate(argv):
         value = argv[index + 1] if index + 1 < len(argv) else ""
         if arg in ("-d", "--directory"):
             roots.append(Path(value))
-        elif arg in ("-f", "--file"):
+        elif arg in ("-f", "--file") and not directories_only:
             roots.append(Path(value).parent)
-        elif arg.startswith(("--directory=", "--file=")):
+        elif arg.startswith("--directory=") or (arg.startswith("--file=") and not directories_only):
             path = Path(arg.split("=", 1)[1])
             roots.append(path if arg.startswith("--directory=") else path.parent)
-    return [*roots, Path.cwd()]
+    return roots if directories_only else [*roots, Path.cwd()]
 
 
 @lru_cache(maxsize=4096)
@@ -69,5 +70,46 @@ def _directory(directory: Path) -> DirectoryScan:
 
 
 def block_literals(path: Path, start: int, end: int) -> list[Literal]:
-    """Key references written literally in lines ``start``-``end`` of ``path`` or reaching them by var/local."""
-    return _directory(path.parent).block_literals(path.name, start, end)
+    """Key references written literally in lines ``start``-``end`` of ``path`` or reaching them by var/local.
+
+    Those in a file byok cannot parse are left to the sweep (:func:`swept`), which reports every literal of
+    such a file once, whether or not Checkov managed to read it.
+    """
+    scan = _directory(path.parent)
+    unreadable = {u.file for u in scan.unreadable}
+    return [lit for lit in scan.block_literals(path.name, start, end) if lit.file not in unreadable]
+
+
+def checkov_walk() -> CheckovWalk:
+    """The names this Checkov's walk skips, from its own settings (``CKV_IGNORED_DIRECTORIES``, hidden names)."""
+    try:
+        from checkov.common.runners.base_runner import IGNORE_HIDDEN_DIRECTORY_ENV, ignored_directories
+    except ImportError:  # imported outside Checkov (byok's own tests): Checkov 3.3.30's defaults
+        return CheckovWalk()
+    return CheckovWalk(frozenset(ignored_directories), bool(IGNORE_HIDDEN_DIRECTORY_ENV))
+
+
+@lru_cache(maxsize=1)
+def _sweeps() -> dict[Path | None, list[tuple[Path, Sweep]]]:
+    """Each ``-d`` directory's sweeps (with the directory), by host; files named with ``-f`` are not swept."""
+    plan: dict[Path | None, list[tuple[Path, Sweep]]] = {}
+    for root in _scan_roots(directories_only=True):
+        for host, sweep in sweep_plan(root, checkov_walk()).items():
+            plan.setdefault(host, []).append((Path(os.path.abspath(root)), sweep))
+    return plan
+
+
+_swept: set[Path | None] = set()
+
+
+def swept(path: Path) -> list[tuple[Path, Sweep]]:
+    """What Checkov shows no check that the block being judged in ``path`` reports, with the scanned directory.
+
+    Each directory's is handed out once, to the first block Checkov judges there. The run's first block also
+    takes what has no checked directory above it, and what the model expected no block at all to be judged
+    for (None): a block is being judged, so it can report them. See :mod:`byok.keyscan.checkov_view`.
+    """
+    directory = Path(os.path.abspath(path.parent))
+    hosts = [host for host in (RUN, None, directory) if host not in _swept]
+    _swept.update(hosts)
+    return [entry for host in hosts for entry in _sweeps().get(host, [])]

@@ -13,6 +13,7 @@ from byok.drift.findings import Severity
 from byok.drift.intent import Intent
 from byok.drift.sources.plan import PlanSource
 from byok.errors import ConfigError
+from support.offline_terraform import OFFLINE_PROVIDER, offline_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT, REGION = "123456789012", "eu-central-1"
@@ -108,3 +109,93 @@ def test_not_a_plan_is_a_configuration_error(tmp_path, content):
     path.write_text(content)
     with pytest.raises(ConfigError):
         PlanSource.from_file(path)
+
+
+CATALOGUED = f"""
+resource "aws_codepipeline" "deploy" {{
+  name     = "deploy"
+  role_arn = "arn:aws:iam::{ACCOUNT}:role/pipeline"
+  artifact_store {{
+    location = "artifacts"
+    type     = "S3"
+    encryption_key {{
+      id   = "{G1}"
+      type = "KMS"
+    }}
+  }}
+  stage {{
+    name = "Source"
+    action {{
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "S3"
+      version          = "1"
+      output_artifacts = ["source"]
+      configuration    = {{ S3Bucket = "sources", S3ObjectKey = "app.zip" }}
+    }}
+  }}
+  stage {{
+    name = "Build"
+    action {{
+      name            = "Build"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["source"]
+      configuration   = {{ ProjectName = "app" }}
+    }}
+  }}
+}}
+
+resource "aws_emr_security_configuration" "at_rest" {{
+  name = "at-rest"
+  configuration = jsonencode({{
+    EncryptionConfiguration = {{
+      EnableInTransitEncryption = false
+      EnableAtRestEncryption    = true
+      AtRestEncryptionConfiguration = {{
+        LocalDiskEncryptionConfiguration = {{ EncryptionKeyProviderType = "AwsKms", AwsKmsKey = "{G3}" }}
+      }}
+    }}
+  }})
+}}
+
+resource "aws_sqs_queue" "orders" {{
+  name              = "orders"
+  kms_master_key_id = "alias/orders"
+  tags              = {{ kms_key_id = "{G3[-36:]}" }}
+}}
+
+resource "aws_s3_bucket_object" "readme" {{
+  bucket = "docs"
+  key    = "keys/{G3[-36:]}"
+  source = "/dev/null"
+}}
+"""
+
+
+@pytest.mark.terraform
+def test_a_real_plan_yields_the_keys_at_the_catalogues_attribute_paths(tmp_path: Path) -> None:
+    """A pipeline's ``artifact_store.encryption_key.id`` and the key in an EMR security configuration's JSON are
+    keys by the catalogue, not by their names; a tag named like a key and an S3 object key are not keys."""
+    engine = offline_engine()
+    (tmp_path / "main.tf").write_text(OFFLINE_PROVIDER + CATALOGUED)
+    engine.init(tmp_path)
+    document = engine.show_json(tmp_path, engine.plan(tmp_path, refresh=False).plan_file)
+    usages = {
+        (fact.resource.id, fact.attribute, fact.reference.name)
+        for fact in PlanSource(document).facts()
+        if hasattr(fact, "attribute")
+    }
+    assert usages == {
+        ("aws_codepipeline.deploy", "artifact_store[0].encryption_key[0].id", G1[-36:]),
+        (
+            "aws_emr_security_configuration.at_rest",
+            "configuration.EncryptionConfiguration.AtRestEncryptionConfiguration."
+            "LocalDiskEncryptionConfiguration.AwsKmsKey",
+            G3[-36:],
+        ),
+        ("aws_sqs_queue.orders", "kms_master_key_id", "alias/orders"),
+    }

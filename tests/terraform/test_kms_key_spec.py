@@ -16,19 +16,7 @@ import pytest
 
 from byok.terraform.engine import EmbeddedTerraform
 from byok.terraform.errors import TerraformError
-
-_PROVIDER = """
-provider "aws" {
-  region                      = "eu-central-1"
-  access_key                  = "offline"
-  secret_key                  = "offline"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  skip_get_ec2_platforms      = true
-}
-"""
+from support.offline_terraform import OFFLINE_PROVIDER
 
 
 def _plan_spec(engine: EmbeddedTerraform, tree: Path, strategy: str, replica_regions: list[str]) -> dict[str, Any]:
@@ -39,7 +27,7 @@ def _plan_spec(engine: EmbeddedTerraform, tree: Path, strategy: str, replica_reg
         "2": {"state": "active", "created": "2026-11-28"},
     }
     (root / "main.tf").write_text(
-        _PROVIDER
+        OFFLINE_PROVIDER
         + f"""
 module "spec" {{
   source          = "../modules/kms-external-key/modules/spec"

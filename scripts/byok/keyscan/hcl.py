@@ -96,6 +96,7 @@ class Traversal:
 class ParsedFile:
     strings: list[StringValue] = field(default_factory=list)
     traversals: list[Traversal] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)  # top-level blocks, in order
     error: str | None = None
     _lines: list[int] = field(default_factory=list)
 
@@ -266,6 +267,7 @@ class _Scanner:
                 block = Block(header, labels[0] if labels else "", start_line=line)
             else:
                 block = Block(header, "", labels[0] if labels else "", start_line=line)
+            self.parsed.blocks.append(block)
             name = None
         else:
             block = parent.block

@@ -62,6 +62,7 @@ class KeyFlow:
     file: str
     block_line: int
     name: str
+    block_kind: str  # resource, module, locals, ...: whether Checkov hands the block to a check
 
 
 @dataclass
@@ -69,6 +70,7 @@ class DirectoryScan:
     literals: list[Literal] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
     flows: list[KeyFlow] = field(default_factory=list)
+    block_kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> kinds of its top-level blocks
 
     def block_literals(self, file: str, start: int, end: int) -> list[Literal]:
         """Literals inside lines ``start``-``end`` of ``file``, and those its key attributes take via var/local."""
@@ -164,6 +166,7 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
         if parsed.error or note:
             scan.unreadable.append(Unreadable(name, f"{name} {note or 'is not valid Terraform: ' + str(parsed.error)}"))
         parsed_files.append((name, parsed))
+        scan.block_kinds[name] = frozenset(block.kind for block in parsed.blocks)
     key_names = {
         traversal.name
         for _, parsed in parsed_files
@@ -173,7 +176,7 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
     for name, parsed in parsed_files:
         for traversal in parsed.traversals:
             if traversal.name in key_names:
-                scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name))
+                scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name, traversal.block.kind))
         for value in parsed.strings:
             scan.literals.extend(_literals(name, parsed, value, key_names))
     return scan

@@ -36,6 +36,7 @@ KEY_COLUMNS = (
 def findings_document(result: DriftResult, options: ReportOptions, keys: bool = False) -> Document:
     """``keys`` adds the folded key table of the nightly report."""
     shown = [f for f in result.findings if f.severity.at_least(options.min_severity)]
+    hidden = [f for f in result.findings if not f.severity.at_least(options.min_severity)]
     verdict = "fails" if any(options.fails(f) for f in result.findings) else "passes"
     title = f"byok drift ({', '.join(result.sources)}): {verdict} the gate"
     facts = (
@@ -50,7 +51,7 @@ def findings_document(result: DriftResult, options: ReportOptions, keys: bool = 
     notes += [
         f"{len(found)} {found[0].severity.value} finding(s) of {rule_id} ({RULES[rule_id].title}) not listed: "
         "--verbose or --min-severity lists them"
-        for rule_id, found in _by_rule([f for f in result.findings if f not in shown]).items()
+        for rule_id, found in _by_rule(hidden).items()
     ]
     return Document(KIND, title, body(result, options), facts, tuple(sections), tuple(notes))
 

@@ -3,7 +3,8 @@
 The plan is where a PR's damage is visible before it happens: a data store whose KMS key attribute is in
 ``replace_paths`` (or differs) under a delete-and-create is a database Terraform would destroy. Resolved
 values come from ``planned_values`` (what the state will be) over ``prior_state`` (what it is), because
-values unknown until apply are absent from the planned ones. A state JSON (``values``) works too.
+values unknown until apply are absent from the planned ones. A state JSON (``values``) works too. Which
+attributes hold a key is the catalogue's answer, the same the code source and the Checkov pack use.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from byok.drift.facts import AliasFact, Fact, KeyFact, ReplacementFact, UsageFac
 from byok.drift.findings import Resource
 from byok.drift.reference import KeyReference, ReferenceKind
 from byok.errors import ConfigError
-from byok.keyscan.catalogue import key_like_name
+from byok.keyscan.catalogue import key_like_name, takes_key
 
 KEY_TYPES = {"aws_kms_external_key", "aws_kms_key", "aws_kms_replica_external_key", "aws_kms_replica_key"}
 DATA_STORES = {"aws_db_instance", "aws_rds_cluster", "aws_ebs_volume", "aws_dynamodb_table", "aws_efs_file_system"}
@@ -82,7 +83,7 @@ def _resource_facts(address: str, rtype: str, values: dict[str, Any]) -> Iterato
             yield AliasFact(account, region, values["name"], str(values["target_key_id"]), "plan")
         return
     resource = Resource(rtype, address, account, region)
-    for attribute, value in kms_attributes(values):
+    for attribute, value in kms_attributes(values, rtype):
         reference = KeyReference.parse(value, account, region)
         if reference is not None:
             if account is None and reference.account:
@@ -90,18 +91,49 @@ def _resource_facts(address: str, rtype: str, values: dict[str, Any]) -> Iterato
             yield UsageFact(resource, reference, attribute, "plan")
 
 
-def kms_attributes(values: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(dotted path, value) of every string attribute whose name says it holds a KMS key (the catalogue's rule)."""
+def kms_attributes(
+    values: Any, resource_type: str, path: tuple[str, ...] = (), dotted: str = ""
+) -> Iterator[tuple[str, str]]:
+    """(dotted path, value) of every string attribute of a ``resource_type`` that holds a KMS key.
+
+    The rule is the code source's (:func:`byok.keyscan.catalogue.takes_key`): the catalogue's attribute
+    paths for the type (``artifact_store.encryption_key.id`` of a pipeline, an EMR security configuration),
+    else an AWS attribute named for a key; never a tag, never a key's own definition (an alias name). Nested
+    blocks are lists in plan JSON: their indexes go into the dotted path (``rule[0].kms_key_id``), as in
+    ``replace_paths``, but not into the path the catalogue is asked about. A catalogued value that is a
+    JSON document is searched by its keys' names, as the code source searches JSON in strings.
+    """
     if isinstance(values, dict):
         for key, value in values.items():
-            inner = f"{path}.{key}" if path else key
-            if isinstance(value, str) and key_like_name(key) and value:
-                yield inner, value
-            else:
-                yield from kms_attributes(value, inner)
+            yield from kms_attributes(value, resource_type, (*path, key), f"{dotted}.{key}" if dotted else key)
     elif isinstance(values, list):
         for index, value in enumerate(values):
-            yield from kms_attributes(value, f"{path}[{index}]")
+            yield from kms_attributes(value, resource_type, path, f"{dotted}[{index}]")
+    elif isinstance(values, str) and values and path and takes_key("resource", resource_type, path):
+        document = _json_document(values)
+        yield from (_named_keys(document, dotted) if document is not None else [(dotted, values)])
+
+
+def _json_document(value: str) -> Any:
+    if not value.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _named_keys(document: Any, dotted: str) -> Iterator[tuple[str, str]]:
+    """(path, value) of every string in a JSON document whose key is named for a KMS key (``AwsKmsKey``)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if isinstance(value, str) and key_like_name(key) and value:
+                yield f"{dotted}.{key}", value
+            else:
+                yield from _named_keys(value, f"{dotted}.{key}")
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            yield from _named_keys(value, f"{dotted}[{index}]")
 
 
 def _replacements(change: dict[str, Any]) -> Iterator[ReplacementFact]:
@@ -109,8 +141,8 @@ def _replacements(change: dict[str, Any]) -> Iterator[ReplacementFact]:
     actions = set(details.get("actions", []))
     if change.get("type") not in DATA_STORES or not {"delete", "create"} <= actions:
         return
-    before = dict(kms_attributes(details.get("before") or {}))
-    after = dict(kms_attributes(details.get("after") or {}))
+    before = dict(kms_attributes(details.get("before") or {}, change["type"]))
+    after = dict(kms_attributes(details.get("after") or {}, change["type"]))
     forced = {_dotted(path) for path in details.get("replace_paths") or []}
     if forced:  # Terraform says why it replaces: trust that over a comparison of values
         changed = sorted(name for name in {*before, *after} if name in forced)
