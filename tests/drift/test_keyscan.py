@@ -11,6 +11,7 @@ import pytest
 from byok.keyscan.catalogue import DATA_SOURCES, RESOURCES, catalogued_paths, key_like_name, takes_key
 from byok.keyscan.hcl import fill_templates, parse
 from byok.keyscan.reference import ReferenceKind, literal_references
+from byok.keyscan.scan import scan_directory
 
 KEY = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 ARN = f"arn:aws:kms:eu-west-1:123456789012:key/{KEY}"
@@ -124,3 +125,21 @@ def test_valid_shapes_parse_cleanly() -> None:
         '  e = "$${not.interpolated}"\n  n = -1.5e3 >= 2 && true\n}\n'
     )
     assert parse(text).error is None
+
+
+@pytest.mark.parametrize("suffix", [".tf", ".tf.json"])
+def test_a_broken_file_still_names_the_key_arns_after_its_error(tmp_path, suffix: str) -> None:
+    """The parser stops at the first error; the rest of the file is searched for KMS ARNs only, never comments."""
+    other = ARN.replace("3c4d", "3c4e")
+    text = (
+        f'resource "aws_sqs_queue" "q" {{\n  kms_master_key_id = "{ARN}"\n<<<<<<< HEAD\n'
+        f'  # was {other}\n  kms_key_id = "{other}"\n  trace = "{KEY}"\n}}\n'
+    )
+    if suffix == ".tf.json":
+        text = f'{{"resource": {{"aws_sqs_queue": {{"q": {{"kms_master_key_id": "{ARN}",\n  "x": "{other}"\n'
+    file = tmp_path / f"main{suffix}"
+    file.write_text(text)
+    scan = scan_directory([file], tmp_path)
+    assert [u.file for u in scan.unreadable] == [file.name]
+    expected = [(2, KEY), (5, other.rsplit("/", 1)[1])] if suffix == ".tf" else [(1, KEY), (2, other.rsplit("/", 1)[1])]
+    assert [(lit.line, lit.reference.name) for lit in scan.literals] == expected

@@ -98,6 +98,7 @@ class ParsedFile:
     traversals: list[Traversal] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)  # top-level blocks, in order
     error: str | None = None
+    unread_from: int | None = None  # with ``error``: the offset from which the text was not (reliably) read
     _lines: list[int] = field(default_factory=list)
 
     def line_at(self, offset: int) -> int:
@@ -132,7 +133,9 @@ class _String:
 
 
 class ParseError(Exception):
-    pass
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
 
 
 def parse(text: str, tfvars: bool = False) -> ParsedFile:
@@ -142,6 +145,7 @@ def parse(text: str, tfvars: bool = False) -> ParsedFile:
         _Scanner(text, parsed, tfvars).run()
     except ParseError as exc:
         parsed.error = str(exc)
+        parsed.unread_from = exc.offset
     return parsed
 
 
@@ -153,7 +157,7 @@ class _Scanner:
         self.stack = [self.root]
 
     def fail(self, message: str, offset: int) -> ParseError:
-        return ParseError(f"{message} at line {self.parsed.line_at(offset)}")
+        return ParseError(f"{message} at line {self.parsed.line_at(offset)}", offset)
 
     def path(self) -> tuple[str, ...]:
         parts: list[str] = []

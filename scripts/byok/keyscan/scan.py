@@ -153,6 +153,7 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
     """
     scan = DirectoryScan()
     parsed_files: list[tuple[str, hcl.ParsedFile]] = []
+    unread: list[tuple[str, int, str]] = []  # broken files: name, first unread line, the unread text
     for path in files:
         name = _display(path, root)
         try:
@@ -167,6 +168,8 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
             scan.unreadable.append(Unreadable(name, f"{name} {note or 'is not valid Terraform: ' + str(parsed.error)}"))
         parsed_files.append((name, parsed))
         scan.block_kinds[name] = frozenset(block.kind for block in parsed.blocks)
+        if parsed.unread_from is not None:
+            unread.append((name, parsed.line_at(parsed.unread_from), text[parsed.unread_from :]))
     key_names = {
         traversal.name
         for _, parsed in parsed_files
@@ -179,7 +182,28 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
                 scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name, traversal.block.kind))
         for value in parsed.strings:
             scan.literals.extend(_literals(name, parsed, value, key_names))
+    for name, first_line, rest in unread:
+        scan.literals.extend(_unread_literals(name, first_line, rest, scan.literals))
     return scan
+
+
+def _unread_literals(file: str, first_line: int, rest: str, known: list[Literal]) -> Iterator[Literal]:
+    """KMS ARNs in the part of a broken file the parser could not read (after a merge-conflict marker, say).
+
+    The file is reported unreadable anyway, but a key ARN written there is still a hard-coded key, and the
+    PR check should name it. With no structure to go by, only ARNs count (a bare ID is a key only in an
+    attribute that takes one), comment lines are left out, and what the parser already found is not repeated.
+    """
+    seen = {(lit.line, lit.reference.name) for lit in known if lit.file == file}
+    for number, line in enumerate(rest.split("\n"), first_line):
+        if line.lstrip().startswith(("#", "//")):
+            continue
+        for hit in literal_references(line, takes_key=False):
+            if (number, hit.reference.name) not in seen:
+                seen.add((number, hit.reference.name))
+                yield Literal(
+                    file, number, "unparsed", "unparsed", "", "text after the parse error", hit.reference, hit.text
+                )
 
 
 def _display(path: Path, root: Path) -> str:

@@ -28,12 +28,15 @@ def parse(text: str, tfvars: bool = False) -> ParsedFile:
         document = json.loads(text)
     except RecursionError:
         parsed.error = "JSON nested too deeply to read"
+        parsed.unread_from = 0
         return parsed
     except ValueError as exc:
         parsed.error = f"not valid JSON: {exc}"
+        parsed.unread_from = 0
         return parsed
     if not isinstance(document, dict):
         parsed.error = "the top level is not a JSON object"
+        parsed.unread_from = 0
         return parsed
     entries = _tfvars_entries(document) if tfvars else _block_entries(document)
     _walk(text, entries, parsed)
