@@ -42,7 +42,7 @@ class InventoryEntry:
             return None
         if self.key.primary_region and self.key.primary_region != self.region:
             return f"replica of {self.key.primary_region}"
-        checks = [f"{c.region} {'; '.join(c.problems) if c.problems else 'ok'}" for c in self.replicas]
+        checks = [f"{c.region} {'; '.join(map(str, c.problems)) if c.problems else 'ok'}" for c in self.replicas]
         return "primary: " + (", ".join(checks) or "no replicas")
 
     @property
