@@ -20,9 +20,10 @@ from byok.model import KeyMaterial, KeyState, KmsKey
 from byok.rotation.replicas import ReplicaCheck, check_replicas
 
 IMPORT_REMEDY = (
-    "import the primary's material into the replica from the HSM (EXISTING_KEY_MATERIAL, wrapped under the "
-    "replica region's own wrapping key): re-run `byok rotate apply` for the key's environment, which imports the "
-    "pending generation into every replica that lacks it"
+    "if a rotation of the key is unfinished, re-run `byok rotate apply` for its environment: it imports the pending "
+    "generation into every replica that lacks it; a replica created after earlier rotations must take each of the "
+    "primary's materials from the HSM (EXISTING_KEY_MATERIAL, wrapped under that region's own wrapping key), "
+    "which byok does not do for earlier generations yet"
 )
 DIFFERENT_REMEDY = (
     "compare both with `byok material list --key <primary ARN>`; a replica whose materials cannot be made the "
@@ -30,12 +31,12 @@ DIFFERENT_REMEDY = (
 )
 
 REPLICATE_REMEDY = (
-    "run `byok terraform apply` for the key's environment: its multi-Region root declares a replica in every "
-    "replica region; then `byok rotate apply` imports the key's materials into it"
+    "run `byok terraform apply` for the key's environment, whose root must link terraform/common-multi-region "
+    "(it declares a replica in every replica region), then import the key's materials into the new replica"
 )
 NOT_MULTI_REGION_REMEDY = (
     "a key cannot become multi-Region: rotate it to a new multi-Region key (alias swap), created by the "
-    "environment's multi-Region root, or drop replica_regions from the tfvars"
+    "environment's multi-Region root (terraform/common-multi-region), or drop replica_regions from the tfvars"
 )
 
 
