@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterial, KmsKey
+from byok.replica_check import ReplicaCheck, check_replicas
 from byok.rotation.budget import remaining, rotations_used
-from byok.rotation.replicas import ReplicaCheck, ReplicaClient, check_replicas
+from byok.rotation.replicas import ReplicaClient
 
 IN_FLIGHT = 4
 Progress = Callable[[str, int], None]  # (region, keys described so far in it)

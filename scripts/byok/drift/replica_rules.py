@@ -17,7 +17,7 @@ from byok.drift.facts import KeyFact, key_resource
 from byok.drift.findings import Finding, Resource, finding
 from byok.errors import KeyNotFound
 from byok.model import KeyMaterial, KeyState, KmsKey
-from byok.rotation.replicas import ReplicaCheck, check_replicas
+from byok.replica_check import ReplicaCheck, check_replicas
 
 IMPORT_REMEDY = (
     "if a rotation of the key is unfinished, re-run `byok rotate apply` for its environment: it imports the pending "
