@@ -14,7 +14,7 @@ output "active_generation" {
 }
 
 output "generation_arns" {
-  description = "Generation => key ARN (in place, every generation maps to the one key)."
+  description = "Generation => key ARN (in place, the one key, or the key of the alias-swap generation a budget swap started)."
   value       = { for g, address in module.spec.key_address : g => aws_kms_external_key.this[address].arn }
 }
 
@@ -24,7 +24,7 @@ output "alias_name" {
 }
 
 output "generation_alias_names" {
-  description = "Generation => alias/<name>-g<N> (alias-swap only; empty in place)."
+  description = "Generation => alias/<name>-g<N> (every alias-swap generation: all of an alias-swap key's, an in-place key's budget swaps)."
   value       = module.names.generation_alias_names
 }
 

@@ -37,12 +37,13 @@ variable "max_age_days" {
 }
 
 variable "generations" {
-  description = "Generation number => { state = pending|active|retiring|retired, created = YYYY-MM-DD, material_id, check_value }."
+  description = "Generation number => { state = pending|active|retiring|retired, created = YYYY-MM-DD, material_id, check_value, strategy (optional: \"alias-swap\" gives that generation a new key) }."
   type = map(object({
     state       = string
     created     = string
     material_id = optional(string, "")
     check_value = optional(string, "")
+    strategy    = optional(string)
   }))
 
   validation {
@@ -58,6 +59,11 @@ variable "generations" {
   validation {
     condition     = length([for v in var.generations : v if v.state == "active"]) == 1
     error_message = "Exactly one generation must be active."
+  }
+
+  validation {
+    condition     = alltrue([for v in var.generations : contains(["alias-swap"], coalesce(v.strategy, "alias-swap"))])
+    error_message = "A generation's own strategy may only be \"alias-swap\" (a new key for that generation, e.g. when the key's 25 on-demand rotations are spent); leave it out to follow the key's strategy."
   }
 
   validation {

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterial, KmsKey
+from byok.replica_check import ReplicaCheck, check_replicas
 from byok.rotation.budget import remaining, rotations_used
-from byok.rotation.replicas import ReplicaCheck, ReplicaClient, check_replicas
+from byok.rotation.replicas import ReplicaClient
 
 IN_FLIGHT = 4
 Progress = Callable[[str, int], None]  # (region, keys described so far in it)
@@ -42,7 +43,7 @@ class InventoryEntry:
             return None
         if self.key.primary_region and self.key.primary_region != self.region:
             return f"replica of {self.key.primary_region}"
-        checks = [f"{c.region} {'; '.join(c.problems) if c.problems else 'ok'}" for c in self.replicas]
+        checks = [f"{c.region} {'; '.join(map(str, c.problems)) if c.problems else 'ok'}" for c in self.replicas]
         return "primary: " + (", ".join(checks) or "no replicas")
 
     @property

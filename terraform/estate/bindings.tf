@@ -2,17 +2,22 @@
 # generation is null. try() keeps a wrong reference from failing here, so that the precondition on
 # the "bindings" output can name it.
 locals {
+  # What a binding needs of a key, from this estate's keys or from the multi-Region keys declared beside it.
+  key_refs = merge(
+    { for name, key in module.key : name => { active_generation = key.active_generation, generation_arns = key.generation_arns, binding_tags = key.binding_tags } },
+    var.multi_region_keys,
+  )
   bindings = {
     for name, b in var.bindings : name => {
       key        = b.key
-      generation = try(coalesce(b.generation, module.key[b.key].active_generation), null)
+      generation = try(coalesce(b.generation, local.key_refs[b.key].active_generation), null)
       pinned     = b.generation != null
     }
   }
   bound = {
     for name, b in local.bindings : name => merge(b, {
-      kms_key_arn = try(module.key[b.key].generation_arns[b.generation], null)
-      key_tags    = try(module.key[b.key].binding_tags[b.generation], {})
+      kms_key_arn = try(local.key_refs[b.key].generation_arns[b.generation], null)
+      key_tags    = try(local.key_refs[b.key].binding_tags[b.generation], {})
     })
   }
 }

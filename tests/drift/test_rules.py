@@ -119,7 +119,7 @@ def test_retired_list_spells_every_name_of_a_retired_key():
 
 
 def test_every_check_is_catalogued_and_every_rule_is_produced_by_a_check():
-    produced_by_companions = {"BYOK-D002", "BYOK-D005", "BYOK-D008"}
+    produced_by_companions = {"BYOK-D002", "BYOK-D005", "BYOK-D008", "BYOK-D015"}
     assert set(CHECKS) | produced_by_companions == set(RULES)
     assert all(rule.title and rule.rationale for rule in RULES.values())
     assert date(2026, 1, 1) < NOW.date()

@@ -19,13 +19,21 @@ from byok.terraform.errors import TerraformError
 from support.offline_terraform import OFFLINE_PROVIDER
 
 
-def _plan_spec(engine: EmbeddedTerraform, tree: Path, strategy: str, replica_regions: list[str]) -> dict[str, Any]:
+TWO_GENERATIONS = {
+    "1": {"state": "retiring", "created": "2025-11-28"},
+    "2": {"state": "active", "created": "2026-11-28"},
+}
+
+
+def _plan_spec(
+    engine: EmbeddedTerraform,
+    tree: Path,
+    strategy: str,
+    replica_regions: list[str],
+    generations: dict[str, dict[str, str]] = TWO_GENERATIONS,
+) -> dict[str, Any]:
     root = tree / "spec-root"
     root.mkdir(exist_ok=True)
-    generations = {
-        "1": {"state": "retiring", "created": "2025-11-28"},
-        "2": {"state": "active", "created": "2026-11-28"},
-    }
     (root / "main.tf").write_text(
         OFFLINE_PROVIDER
         + f"""
@@ -49,6 +57,7 @@ module "spec" {{
 output "keys" {{ value = module.spec.keys }}
 output "replica_keys" {{ value = module.spec.replica_keys }}
 output "replica_aliases" {{ value = module.spec.replica_aliases }}
+output "key_address" {{ value = module.spec.key_address }}
 """
     )
     engine.init(root)
@@ -79,6 +88,28 @@ def test_alias_swap_replicates_every_generation_and_every_alias(engine: Embedded
     assert {k: v["replica_key"] for k, v in planned["replica_aliases"].items()} == {
         "eu-west-1/alias/dr-app": "2/eu-west-1",  # the active generation
         "eu-west-1/alias/dr-app-g1": "1/eu-west-1",
+        "eu-west-1/alias/dr-app-g2": "2/eu-west-1",
+    }
+
+
+def test_a_budget_swap_of_an_in_place_key_gets_its_own_key_replicated_and_the_alias(
+    engine: EmbeddedTerraform, tree: Path
+) -> None:
+    """Generation 2 proposed as an alias swap (rotation budget spent): a second key, replicated like the first,
+    alias/<name> on it once active, and the in-place generation 3 after it rotating in that key."""
+    generations = {
+        "1": {"state": "retiring", "created": "2025-11-28"},
+        "2": {"state": "active", "created": "2026-11-28", "strategy": "alias-swap"},
+        "3": {"state": "pending", "created": "2027-11-28"},
+    }
+    planned = _plan_spec(engine, tree, "in-place", ["eu-west-1"], generations)
+
+    assert planned["key_address"] == {"1": "key", "2": "2", "3": "2"}
+    assert {address: key["generation"] for address, key in planned["keys"].items()} == {"key": "1", "2": "2"}
+    assert planned["keys"]["2"]["tags"]["Name"] == "dr-app-g2"
+    assert sorted(planned["replica_keys"]) == ["2/eu-west-1", "key/eu-west-1"]
+    assert {k: v["replica_key"] for k, v in planned["replica_aliases"].items()} == {
+        "eu-west-1/alias/dr-app": "2/eu-west-1",  # generations 2 and 3 live in the swap's key
         "eu-west-1/alias/dr-app-g2": "2/eu-west-1",
     }
 

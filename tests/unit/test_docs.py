@@ -213,3 +213,12 @@ def _value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     return str(value)
+
+
+def test_the_drift_rule_table_is_the_rule_catalogue():
+    """Every rule of ``byok.drift.findings.RULES`` in the drift README, with its severity, and nothing else."""
+    from byok.drift.findings import RULES
+
+    text = (REPO / "scripts" / "byok" / "drift" / "README.md").read_text(encoding="utf-8")
+    documented = {row[0]: row[1].split(",")[0] for row in table_rows(section(text, "## Rules"))}
+    assert documented == {rule_id: rule.severity.value for rule_id, rule in RULES.items()}

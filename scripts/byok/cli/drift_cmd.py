@@ -26,6 +26,7 @@ from byok.drift.sources.live import DEFAULT_WORKERS, LiveSource
 from byok.drift.sources.plan import PlanSource
 from byok.errors import ByokError
 from byok.files import check_directory_writable, check_writable, write_atomically
+from byok.kms.pacing import QuotaPacer
 from byok.kms.transport import require_secure_endpoint
 from byok.policy import EstatePolicy, load_policy
 from byok.report import FORMATS, NIGHTLY, ReportOptions
@@ -53,6 +54,12 @@ class Estate:
             return cls(None, None, Intent())  # no estate configuration: compare against tags only
         policy = load_policy(config)
         return cls(policy, environment, load_intent(policy, environment))
+
+    def pacer(self) -> QuotaPacer:
+        """KMS's request quotas as byok.toml states them ([quotas], raised per account), else AWS's defaults."""
+        if self.policy is None:
+            return QuotaPacer()
+        return QuotaPacer(self.policy.quotas_of, self.policy.rotation.quota_headroom)
 
     @property
     def horizon(self) -> int:
@@ -186,6 +193,7 @@ def _live(
         role_name=role_name,
         endpoint_url=endpoint_url,
         workers=workers,
+        pacer=estate.pacer(),
     )
 
 

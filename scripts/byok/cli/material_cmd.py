@@ -31,8 +31,8 @@ from byok.output import Column, Listing, identifier, optional
 from byok.pending_imports import PendingImports
 from byok.policy import EstatePolicy
 from byok.renewal import MaterialRenewer, Renewal
+from byok.replica_check import check_replicas
 from byok.rotation.journaling import RunJournal
-from byok.rotation.replicas import check_replicas
 
 MAX_VALIDITY = timedelta(days=365)
 

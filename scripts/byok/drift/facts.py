@@ -29,6 +29,13 @@ class KeyFact:
     materials: tuple[KeyMaterial, ...] = ()
     current_material_id: str | None = None
     source: str = "live"
+    multi_region: bool | None = None  # None: the source does not say (a plan, AWS Config)
+    multi_region_type: str | None = None  # PRIMARY or REPLICA (DescribeKey's MultiRegionConfiguration)
+    replica_regions: tuple[str, ...] = ()  # a multi-Region primary's replicas
+
+    @property
+    def is_replica(self) -> bool:
+        return self.multi_region_type == "REPLICA"
 
     @property
     def byok_name(self) -> str | None:
@@ -45,6 +52,11 @@ class KeyFact:
             return date.fromisoformat(self.tags.get(tag, ""))
         except ValueError:
             return None
+
+
+def key_resource(key: KeyFact) -> Resource:
+    ref = key.reference
+    return Resource("AWS::KMS::Key", ref.arn or ref.name, ref.account, ref.region)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ BYOK-D010  high      The plan replaces a data store because its KMS key changed
 BYOK-D011  info      Imported key: automatic-rotation checks (KMS.4) do not measure its rotation
 BYOK-D012  medium    A resource references a key that does not exist
 BYOK-D013  high      Part of the estate could not be scanned
+BYOK-D014  high      A multi-Region replica's materials differ from its primary's
+BYOK-D015  high      A multi-Region replica lacks its primary's material (PendingImport)
+BYOK-D016  high      A key declared multi-Region lacks a replica in a declared region
 =========  ========  ==========================================================================
 """
 
@@ -136,6 +139,27 @@ RULES: dict[str, Rule] = {
             Severity.HIGH,
             "Part of the estate could not be scanned",
             "A service the scan could not read may hide any of the other findings.",
+        ),
+        Rule(
+            "BYOK-D014",
+            Severity.HIGH,
+            "Multi-Region replica's materials differ from its primary's",
+            "A ciphertext made in one Region of a multi-Region key must decrypt in every other: a replica that "
+            "lists other materials, or encrypts with another one, breaks that promise.",
+        ),
+        Rule(
+            "BYOK-D015",
+            Severity.HIGH,
+            "Multi-Region replica lacks its primary's material",
+            "KMS never copies imported bytes between Regions: until a replica imports a material of its primary, "
+            "it is PendingImport or cannot decrypt what that material encrypted, and a new material of the primary "
+            "waits in PENDING_MULTI_REGION_IMPORT_AND_ROTATION.",
+        ),
+        Rule(
+            "BYOK-D016",
+            Severity.HIGH,
+            "Key declared multi-Region lacks a declared replica",
+            "The tfvars declare the key in a Region where it does not exist: a failover to that Region finds no key.",
         ),
     )
 }

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from byok.drift.evidence import Evidence
-from byok.drift.facts import KeyFact, UsageFact
+from byok.drift.facts import KeyFact, UsageFact, key_resource
 from byok.drift.findings import RULES, Finding, Resource, Severity, finding
 from byok.drift.reference import ReferenceKind
+from byok.drift.replica_rules import check_declared_replicas, check_multi_region
 from byok.model import ImportState, KeyMaterial, KeyMaterialState, KeyState
 
 Check = Callable[[Evidence], Iterator[Finding]]
@@ -21,11 +22,6 @@ DATA_STORE_REMEDY = (
     "keep the old key ARN in this resource (pin its generation in the binding) and move the data with a snapshot "
     "copy under the new key and a restore; never let Terraform replace the store"
 )
-
-
-def key_resource(key: KeyFact) -> Resource:
-    ref = key.reference
-    return Resource("AWS::KMS::Key", ref.arn or ref.name, ref.account, ref.region)
 
 
 def _label(evidence: Evidence, usage: UsageFact) -> str:
@@ -108,6 +104,8 @@ def check_materials(evidence: Evidence) -> Iterator[Finding]:
         for material in key.materials:
             if material.state == KeyMaterialState.PENDING_ROTATION:
                 continue  # not bound to the key yet: losing it does not take the key down
+            if key.is_replica and material.import_state == ImportState.PENDING_IMPORT and material.valid_to is None:
+                continue  # never imported into this replica: BYOK-D015 says so, with the primary it lacks
             yield from _material_finding(evidence, key, material)
 
 
@@ -347,6 +345,8 @@ CHECKS: dict[str, Check] = {
     "BYOK-D011": check_rotation_false_alarm,
     "BYOK-D012": check_missing_key,
     "BYOK-D013": check_gaps,
+    "BYOK-D014": check_multi_region,  # also yields BYOK-D015, and BYOK-D013 for a replica the scan did not read
+    "BYOK-D016": check_declared_replicas,
 }
 
 

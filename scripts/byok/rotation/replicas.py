@@ -17,7 +17,7 @@ from byok.errors import KeyWrongState
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import Done, Wrapping, import_wrapped
 from byok.kms.client import KmsClient
-from byok.model import HsmMaterial, ImportState, ImportType, KeyMaterial, KeyState, KmsKey, WrappingKeySpec
+from byok.model import HsmMaterial, ImportState, ImportType, KmsKey, WrappingKeySpec
 
 ReplicaClient = Callable[[str], KmsClient]  # region -> KMS client of the same account there
 Step = Callable[[str], None]
@@ -73,40 +73,3 @@ class ReplicaImporter:
                 f"{replica.key.arn} took the material as {imported}, not the primary's {material_id}",
                 "the replica holds other bytes than the primary: compare both with `byok material list`",
             )
-
-
-@dataclass(frozen=True)
-class ReplicaCheck:
-    """One replica compared with its primary: what ``material list`` and ``inventory`` show and flag."""
-
-    region: str
-    key: KmsKey
-    materials: tuple[KeyMaterial, ...]
-    problems: tuple[str, ...]
-
-
-def check_replicas(primary: KmsKey, materials: list[KeyMaterial], client: ReplicaClient) -> list[ReplicaCheck]:
-    """Each replica of a multi-Region primary: PendingImport, materials not imported, or others than the primary's."""
-    expected = {m.material_id for m in materials}
-    checks = []
-    for region in primary.replica_regions:
-        kms = client(region)
-        replica = kms.describe(primary.key_id)
-        listed = tuple(kms.list_materials(replica.arn))
-        problems = []
-        if replica.state == KeyState.PENDING_IMPORT:
-            problems.append("PendingImport: it cannot encrypt or decrypt until its materials are imported")
-        missing_bytes = [m.material_id[:12] for m in listed if m.import_state == ImportState.PENDING_IMPORT]
-        if missing_bytes:
-            problems.append(f"material {', '.join(missing_bytes)}... not imported in this region")
-        found = {m.material_id for m in listed}
-        if found != expected:
-            problems.append(
-                f"materials differ from the primary's ({len(found - expected)} extra, {len(expected - found)} missing)"
-            )
-        if replica.current_material_id != primary.current_material_id:
-            problems.append(
-                f"encrypts with {replica.current_material_id}, the primary with {primary.current_material_id}"
-            )
-        checks.append(ReplicaCheck(region, replica, listed, tuple(problems)))
-    return checks

@@ -8,12 +8,15 @@ both ``mock_aws`` and the HTTP server (``byok.sandbox.server``) behave the same 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from moto.kms import models as kms_models
 from moto.kms import responses as kms_responses
+from moto.kms.exceptions import NotFoundException
+from moto.moto_api._internal import mock_random
 
 from byok.model import KeyState
 from byok.sandbox import clock, kms_api, multi_region, symmetric, usage
@@ -138,6 +141,27 @@ def _with_material_metadata(to_dict: Callable[[Any], dict[str, Any]]) -> Callabl
     return method
 
 
+_AWS_MRK_ID = re.compile(r"^mrk-[0-9a-f]{32}$")
+
+
+def _aws_shaped_key_id(multi_region: bool = False) -> str:
+    """Key IDs as KMS spells them: a multi-Region key's is ``mrk-`` and 32 hex digits (moto puts a dashed UUID
+    after ``mrk-``, which no real key has and which byok's key-reference parser rightly refuses)."""
+    key = mock_random.uuid4()
+    return f"mrk-{key.hex}" if multi_region else str(key)
+
+
+def _accepting_aws_mrk_ids(validate: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(validate)
+    def method(self: Any, key_id: str) -> None:
+        if not _AWS_MRK_ID.match(key_id):
+            validate(self, key_id)
+        elif key_id not in self.kms_backend.keys:
+            raise NotFoundException(f"Key '{self._display_arn(key_id)}' does not exist")
+
+    return method
+
+
 def _patch_key(key_class: Any) -> None:
     key_class.key_state = STATE_PROPERTY
     key_class.enabled = ENABLED_PROPERTY
@@ -156,6 +180,7 @@ def _patch_backend(backend: Any) -> None:
 
 
 def _patch_responses(response: Any) -> None:
+    response._validate_cmk_id = _accepting_aws_mrk_ids(response._validate_cmk_id)
     response.get_parameters_for_import = kms_api.get_parameters_for_import
     response.import_key_material = kms_api.import_key_material
     response.delete_imported_key_material = kms_api.delete_imported_key_material
@@ -172,6 +197,7 @@ def install() -> None:
         if getattr(kms_models.KmsBackend, _MARKER, False):
             return
         kms_models.generate_private_key = _shared_private_key_for_symmetric(kms_models.generate_private_key)
+        kms_models.generate_key_id = _aws_shaped_key_id
         kms_models.encrypt = symmetric.encrypt
         kms_models.decrypt = symmetric.decrypt
         _patch_key(kms_models.Key)

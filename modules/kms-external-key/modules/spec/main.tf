@@ -4,9 +4,29 @@ locals {
   active_generation = one([for g, v in var.key.generations : g if v.state == "active"])
   active            = var.key.generations[local.active_generation]
 
-  # in-place: one key whose materials are the generations; alias-swap: one key per listed generation.
-  key_slots   = var.key.strategy == "in-place" ? { (local.active_generation) = local.active } : var.key.generations
-  key_address = { for g in keys(var.key.generations) : g => var.key.strategy == "in-place" ? "key" : g }
+  # A generation's own strategy (only "alias-swap": byok proposes it for an in-place key whose 25 on-demand
+  # rotations are spent) wins over the key's. in-place: one key whose materials are the generations, and a new
+  # key from each alias-swap generation on (the in-place generations after it rotate in that key);
+  # alias-swap: one key per listed generation.
+  strategy_of = { for g, v in var.key.generations : g => coalesce(v.strategy, var.key.strategy) }
+  swap_start = {
+    for g in keys(var.key.generations) : g => max(concat([0], [
+      for h in keys(var.key.generations) : tonumber(h) if local.strategy_of[h] == "alias-swap" && tonumber(h) <= tonumber(g)
+    ])...)
+  }
+  key_address = {
+    for g in keys(var.key.generations) : g => (
+      var.key.strategy == "alias-swap" ? g : (local.swap_start[g] == 0 ? "key" : tostring(local.swap_start[g]))
+    )
+  }
+  # Each key is tagged with the generation it serves now: the active one, else its newest.
+  slot_generation = {
+    for address in distinct(values(local.key_address)) : address => (
+      local.key_address[local.active_generation] == address ? local.active_generation : tostring(max([
+        for g, a in local.key_address : tonumber(g) if a == address
+      ]...))
+    )
+  }
 
   next_due = formatdate("YYYY-MM-DD", timeadd("${local.active.created}T00:00:00Z", "${var.key.max_age_days * 24}h"))
 
@@ -20,19 +40,19 @@ locals {
   })
 
   keys = {
-    for g, v in local.key_slots : local.key_address[g] => {
-      generation = var.key.strategy == "in-place" ? local.active_generation : g
+    for address, g in local.slot_generation : address => {
+      generation = g
       tags = merge(local.key_tags, {
-        Name              = var.key.strategy == "in-place" ? var.key.name : "${var.key.name}-g${g}"
-        "byok:generation" = var.key.strategy == "in-place" ? local.active_generation : g
-        "byok:state"      = v.state
+        Name              = address == "key" ? var.key.name : "${var.key.name}-g${address}"
+        "byok:generation" = g
+        "byok:state"      = var.key.generations[g].state
       })
     }
   }
 
-  # alias/<name> follows the active generation; alias-swap also names each generation's key.
+  # alias/<name> follows the active generation; every alias-swap generation's key also has its own name.
   alias_name             = "alias/${var.key.name}"
-  generation_alias_names = var.key.strategy == "alias-swap" ? { for g in keys(var.key.generations) : g => "alias/${var.key.name}-g${g}" } : {}
+  generation_alias_names = { for g, strategy in local.strategy_of : g => "alias/${var.key.name}-g${g}" if strategy == "alias-swap" }
 
   replica_keys = {
     for pair in setproduct(keys(local.keys), var.replica_regions) : "${pair[0]}/${pair[1]}" => {

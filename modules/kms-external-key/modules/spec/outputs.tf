@@ -4,12 +4,12 @@ output "active_generation" {
 }
 
 output "keys" {
-  description = "Key address (\"key\" in place, the generation number in alias-swap) => { generation, tags }."
+  description = "Key address (\"key\" in place, the generation number in alias-swap and for an in-place key's alias-swap generation) => { generation, tags }."
   value       = local.keys
 }
 
 output "key_address" {
-  description = "Generation => the address of its key in keys (in place, every generation maps to \"key\")."
+  description = "Generation => the address of its key in keys (in place, \"key\" until an alias-swap generation, then that generation's key)."
   value       = local.key_address
 }
 
@@ -24,7 +24,7 @@ output "alias_name" {
 }
 
 output "generation_alias_names" {
-  description = "Generation => alias/<name>-g<N> (alias-swap only; empty in place)."
+  description = "Generation => alias/<name>-g<N>, for every alias-swap generation (all of an alias-swap key's)."
   value       = local.generation_alias_names
 }
 

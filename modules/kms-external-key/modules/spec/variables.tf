@@ -9,6 +9,7 @@ variable "key" {
       created     = string
       material_id = optional(string, "")
       check_value = optional(string, "")
+      strategy    = optional(string)
     }))
     max_age_days            = number
     deletion_window_in_days = number

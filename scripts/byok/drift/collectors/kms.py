@@ -1,4 +1,4 @@
-"""KMS itself: aliases, and per key its state, tags and every material with its ValidTo.
+"""KMS itself: aliases, and per key its state, tags, multi-Region role and every material with its ValidTo.
 
 Materials come from ListKeyRotations(IncludeKeyMaterial=ALL_KEY_MATERIAL) because a NON_CURRENT material
 that expires takes the key down just like the current one. Tags and materials are read only for
@@ -47,6 +47,7 @@ class KmsKeys(Collector):
                 client, "list_key_rotations", "Rotations", KeyId=item, IncludeKeyMaterial="ALL_KEY_MATERIAL"
             )
             materials = tuple(material_from(entry) for entry in rotations)
+        multi_region = meta.get("MultiRegionConfiguration") or {}
         yield KeyFact(
             reference,
             state=meta.get("KeyState"),
@@ -56,4 +57,7 @@ class KmsKeys(Collector):
             tags=tags,
             materials=materials,
             current_material_id=meta.get("CurrentKeyMaterialId"),
+            multi_region=bool(meta.get("MultiRegion", False)),
+            multi_region_type=multi_region.get("MultiRegionKeyType"),
+            replica_regions=tuple(replica["Region"] for replica in multi_region.get("ReplicaKeys", [])),
         )

@@ -3,8 +3,11 @@
 Speed comes from doing no more than a bare script would: one boto3 client per account, region and service,
 built up front (building clients is slow and a session is not thread-safe) and shared by all threads
 (clients are); one listing per collector and region; at most one describe call per resource; and a bounded
-pool sized to the HTTP connection pool. Adaptive retries absorb throttling. A failed call becomes a gap
-fact, so one denied service never hides the rest of the estate, and never passes silently either.
+pool sized to the HTTP connection pool. KMS calls are paced to KMS's request quotas per account and region
+(``byok.kms.pacing``, the pacer ``rotate apply`` uses: ListKeyRotations allows 100 a second, so 100,000 imported
+keys cannot be read faster than 1,000 s, and sending faster only collects ThrottlingExceptions); other services'
+throttling is absorbed by adaptive retries. A failed call becomes a gap fact, so one denied service never hides
+the rest of the estate, and never passes silently either.
 
 Memory stays flat however large an account is: at most ``IN_FLIGHT_PER_WORKER`` describe calls per worker are
 queued at a time (100,000 keys are 100,000 describe calls, not 100,000 futures held at once), and facts are
@@ -29,6 +32,7 @@ from byok.drift.collectors import Collector, Page, Scope, load
 from byok.drift.facts import Fact, GapFact
 from byok.drift.findings import Resource
 from byok.errors import ConfigError
+from byok.kms.pacing import QuotaPacer
 
 DEFAULT_WORKERS = 16
 IN_FLIGHT_PER_WORKER = 4
@@ -60,6 +64,7 @@ class LiveSource:
         collectors: Sequence[str] | None = None,
         session: boto3.session.Session | None = None,
         only: ScopeFilter | None = None,
+        pacer: QuotaPacer | None = None,
     ) -> None:
         if not regions:
             raise ConfigError("no region to scan", "pass --regions or list regions in byok.toml")
@@ -76,6 +81,7 @@ class LiveSource:
         self.session = session or boto3.session.Session()
         self.config = client_config(workers, endpoint_url)
         self.only = only
+        self.pacer = pacer or QuotaPacer()
         self._sts: Any = None
         self._own: str | None = None
 
@@ -133,8 +139,19 @@ class LiveSource:
                     slot = (collector.service, region)
                     if slot not in clients:
                         clients[slot] = self.client(collector.service, region, credentials)
+                        if collector.service == "kms":
+                            self._pace(clients[slot], account, region)
                     jobs.append(Listing(collector, clients[slot], scope))
         return jobs
+
+    def _pace(self, client: Any, account: str, region: str) -> None:
+        """Every attempt of every KMS request (retries too) waits for a token of its quota in this account-region."""
+        pace = self.pacer.for_scope(account, region)
+
+        def before_send(event_name: str, **_: Any) -> None:
+            pace(event_name.rsplit(".", 1)[-1])
+
+        client.meta.events.register("before-send.kms", before_send)
 
     def facts(self) -> Iterator[Fact]:
         """Results are taken from a queue as they complete: ``wait()`` on thousands of futures is quadratic.

@@ -1,0 +1,1 @@
+../estate/variables.tf
