@@ -159,12 +159,7 @@ class MaterialImporter:
             note = f"HSM object {plan.label}; {self.hsm.ceremony_note()}"
             done("generate", {"check_value": hsm_material.check_value, "detail": note})
         else:
-            hsm_material = self.hsm.find_material(plan.label)
-            if hsm_material is None:
-                raise KeyWrongState(
-                    f"{key.arn} holds material labelled {plan.label} but the HSM has no such object",
-                    "check that the right token is configured (BYOK_TOKEN_LABEL)",
-                )
+            hsm_material = stored_material(self.hsm, key.arn, plan.label)
         material_id = plan.existing_material_id
         if plan.import_needed:
             material_id = import_wrapped(
@@ -226,6 +221,17 @@ class MaterialImporter:
             if material.material_id == material_id:
                 return material.state
         raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
+
+
+def stored_material(hsm: HsmBackend, key_arn: str, label: str) -> HsmMaterial:
+    """The HSM object behind a material KMS already has (or was promised), as stored: trusted-wrapping or not."""
+    material = hsm.find_material(label)
+    if material is None:
+        raise KeyWrongState(
+            f"{key_arn} holds material labelled {label} but the HSM has no such object",
+            "check that the right token is configured (BYOK_TOKEN_LABEL)",
+        )
+    return material
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from byok.estate import GenerationState
 from byok.render import read_tfvars
 from byok.rotation.canaries import CanaryStore
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
 BYOK = str(Path(sys.executable).with_name("byok"))
 IN_PLACE_STEPS = ["canary", "generate", "get-parameters", "wrap", "import", "rotate", "verify", "record", "recorded"]

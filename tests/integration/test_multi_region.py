@@ -25,7 +25,6 @@ from byok.model import ImportState, KeyState, Strategy
 from byok.render import read_tfvars, render_tfvars
 from byok.rotation.planner import propose
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
 BYOK = str(Path(sys.executable).with_name("byok"))
 PRIMARY = "eu-central-1"
@@ -71,6 +70,7 @@ def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
     monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+    monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
     monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
     monkeypatch.setenv("AWS_REGION", PRIMARY)
     clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (PRIMARY, *REPLICAS)}

@@ -11,7 +11,6 @@ from byok.references import state_references
 from byok.retire import Phase, Retirement, RetirementRefused, retired
 from byok.sandbox import clock
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
 
 def retirement(kms, root, references=lambda key: [], now=None):

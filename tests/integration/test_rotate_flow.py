@@ -13,7 +13,6 @@ from byok.estate import GenerationState
 from byok.render import read_tfvars
 from support.output_schema import documented
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
 
 def byok(capsys, *args: str) -> tuple[int, str, str]:
