@@ -26,7 +26,6 @@ from byok.rotation.canaries import CanaryStore
 from byok.rotation.planner import propose
 from byok.sandbox.throttle import Limits
 
-
 OTHER_ACCOUNT = "210987654321"
 ROLE = "byok-rotate"
 REGIONS = ("eu-central-1", "eu-west-1")

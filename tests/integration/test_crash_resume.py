@@ -18,7 +18,6 @@ from byok.estate import GenerationState
 from byok.render import read_tfvars
 from byok.rotation.canaries import CanaryStore
 
-
 BYOK = str(Path(sys.executable).with_name("byok"))
 IN_PLACE_STEPS = ["canary", "generate", "get-parameters", "wrap", "import", "rotate", "verify", "record", "recorded"]
 ALIAS_SWAP_STEPS = ["canary", "generate", "get-parameters", "wrap", "import", "verify", "record", "recorded"]

@@ -15,7 +15,6 @@ from byok.model import KeyState
 from byok.sandbox import outages
 
 
-
 @pytest.fixture(autouse=True)
 def no_outage_left_behind():
     outages.clear()

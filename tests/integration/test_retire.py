@@ -12,7 +12,6 @@ from byok.retire import Phase, Retirement, RetirementRefused, retired
 from byok.sandbox import clock
 
 
-
 def retirement(kms, root, references=lambda key: [], now=None):
     return Retirement(kms, references, root / ".byok" / "journal.jsonl", now or clock.now(), timedelta(days=30))
 

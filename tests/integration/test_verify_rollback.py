@@ -11,7 +11,6 @@ from byok.rotation.canaries import CanaryStore
 from byok.rotation.verify import rolled_back, verify_environment
 
 
-
 def move_alias(endpoint, alias: str, key_id: str) -> None:
     """What the follow-up `terraform apply` does to alias/<name> of an alias-swap key."""
     boto3.client("kms", endpoint_url=endpoint.url, region_name="eu-central-1").update_alias(
