@@ -33,10 +33,10 @@ def run_apply(root: Path, failpoints: str = "") -> subprocess.CompletedProcess:
     )
 
 
-# opencryptoki: every step boundary once, alternating strategies, and both raise cases (support/sampling.py)
+# opencryptoki: every step boundary once, alternating strategies, and a raise (support/sampling.py)
 ON_BOTH_TOKENS = {
     "rds-canary-kill", "s3-generate-kill", "rds-get-parameters-kill", "s3-wrap-kill", "s3-import-kill",
-    "s3-rotate-kill", "rds-verify-kill", "rds-record-kill", "s3-recorded-kill", "s3-import-raise", "rds-wrap-raise",
+    "s3-rotate-kill", "rds-verify-kill", "rds-record-kill", "s3-recorded-kill", "s3-import-raise",
 }  # fmt: skip
 
 
