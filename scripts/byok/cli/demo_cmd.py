@@ -53,7 +53,7 @@ def story_row(story: KeyStory) -> dict[str, object]:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".work/demo"),
     show_default=True,
-    help="SoftHSM2 token, secrets (0600 files) and the estate copy; recreated on each run.",
+    help="SoftHSM2 token (unless --external-token), secrets (0600 files) and the estate copy; recreated on each run.",
 )
 @click.option(
     "--repo",
