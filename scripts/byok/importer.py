@@ -316,10 +316,11 @@ def import_wrapped(
         description=material_description(material),
         material_id=material_id,
     )
-    finish_import(hsm, pending, params, material)
+    released = finish_import(hsm, pending, params, material)
     expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
     facts = {"material_id": imported, "check_value": material.check_value, "algorithm": wrapping.algorithm.value}
-    done("import", {**facts, "detail": f"{where}{_fingerprint(material.label, material)}; expires {expiry}"})
+    detail = f"{where}{_fingerprint(material.label, material)}; expires {expiry}{released}"
+    done("import", {**facts, "detail": detail})
     return imported
 
 
@@ -329,12 +330,17 @@ def _where(region: str) -> tuple[str, str]:
 
 def finish_import(
     hsm: HsmBackend, pending: PendingImports | None, params: ImportParameters, material: HsmMaterial
-) -> None:
-    """The approved wrapping objects and the kept parameters served their one import: remove them."""
-    if material.wrap_with_trusted:
-        hsm.release_approval(params.public_key_der)
-        if pending is not None:
-            pending.forget(params.key_arn)
+) -> str:
+    """The approved wrapping objects and the kept parameters served their one import: remove them.
+
+    Returns what the journal adds to the import record ("" outside key-ceremony mode).
+    """
+    if not material.wrap_with_trusted:
+        return ""
+    destroyed = hsm.release_approval(params.public_key_der)
+    if pending is not None:
+        pending.forget(params.key_arn)
+    return f"; approval used once: {destroyed} trusted object(s) destroyed"
 
 
 def _fingerprint(label: str, material: HsmMaterial) -> str:

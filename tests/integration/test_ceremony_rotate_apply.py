@@ -148,6 +148,8 @@ def test_rotate_apply_waits_for_the_security_officer_then_imports_within_the_tok
         assert events.index("parameters-fetched") < events.index("wrapping-key-approved"), events
         assert events.index("wrapping-key-approved") < events.index("material-wrapped"), events
         assert {"material-generated", "material-imported", "verified", "tfvars-updated"} <= set(events), events
+        (imported,) = [r for r in records if r.get("key") == arn and r["event"] == "material-imported"]
+        assert re.search(r"approval used once: [12] trusted object\(s\) destroyed$", imported["detail"]), imported
     text = (root / ".byok" / "journal.jsonl").read_text()
     assert token.so_pin not in text and token.user_pin not in text
 
@@ -188,3 +190,5 @@ def test_a_multi_region_rotation_asks_for_each_replicas_approval_and_keeps_it_be
     for arn in replica_arns:
         events = [r["event"] for r in records if r.get("key") == arn]
         assert events.count("parameters-fetched") == 1 and "material-imported" in events, events
+        (imported,) = [r for r in records if r.get("key") == arn and r["event"] == "material-imported"]
+        assert "trusted object(s) destroyed" in imported["detail"] and imported["detail"].startswith("replica in ")
