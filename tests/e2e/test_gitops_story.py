@@ -19,7 +19,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.kms.models import kms_backends
 
 from byok.audit.verify import verify_file
-from byok.demo import DEMO_REGION, DemoReport, GitOpsDemo, external_token
+from byok.demo import DEMO_REGION, DEMO_TOKEN, DemoReport, GitOpsDemo, external_token
 from byok.render import read_tfvars
 from byok.sandbox.keys import materials_of
 
@@ -76,7 +76,8 @@ def run(tmp_path_factory, token) -> Run:
         root.setLevel(previous_level)
         handler.close()
     output = "\n".join(lines).encode()
-    assert token.label.encode() in output  # the story ran on the token under test
+    ran_on = demo_token.label if demo_token else DEMO_TOKEN  # the demo's own token on SoftHSM2
+    assert f"token '{ran_on}'".encode() in output
     return Run(
         report,
         work,
