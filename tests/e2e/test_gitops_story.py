@@ -22,6 +22,7 @@ from byok.audit.verify import verify_file
 from byok.demo import DEMO_REGION, DEMO_TOKEN, DemoReport, GitOpsDemo, external_token
 from byok.render import read_tfvars
 from byok.sandbox.keys import materials_of
+from byok.sandbox.server import LocalEndpoint
 
 REPO = Path(__file__).parents[2]
 
@@ -62,6 +63,9 @@ def run(tmp_path_factory, token) -> Run:
                 "BYOK_HSM_PIN_FILE": str(pin_files[0]),
             }
         )
+    # The story starts on an empty account, as `make demo` does in its own process: forget what earlier tests of
+    # this process left in the in-process sandbox (a key whose material they deleted would fail the drift gate).
+    LocalEndpoint().reset()
     log_file = tmp_path / "debug.log"
     handler = logging.FileHandler(log_file)
     root = logging.getLogger()
