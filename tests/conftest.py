@@ -6,7 +6,8 @@ both. Two markers narrow that, and the test id says why:
 - ``@pytest.mark.needs("aes-key-wrap")``: the test needs a capability one token lacks; that token's id names
   the missing capability (``opencryptoki-lacks-aes-key-wrap``) and the test is skipped there with the reason.
 - ``@pytest.mark.softhsm_only("why")``: the test is not run on opencryptoki for suite time; the SoftHSM2 id
-  says so (``softhsm2-only-<why>``).
+  says so (``softhsm2-only-<why>``). On one parametrised case (``support/sampling.py``) it leaves that case out of
+  opencryptoki's representative sample, and the case's id says so.
 
 opencryptoki has one soft token per machine behind one daemon, so its tests (marker ``opencryptoki``) cannot run
 in several xdist workers at once: a parallel run leaves them out (shown as deselected) and ``make test`` runs them
@@ -97,19 +98,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Under pytest-xdist, the opencryptoki items are deselected in every worker alike (one token, one daemon per
     machine; xdist's own grouping does not work with this pytest): the serial pass runs them.
     """
+    sampled_out = [
+        item for item in items if _token_of(item) is OPENCRYPTOKI and item.get_closest_marker("softhsm_only")
+    ]
+    if sampled_out:  # a case outside opencryptoki's sample (support/sampling.py): its SoftHSM2 id says why
+        config.hook.pytest_deselected(items=sampled_out)
+        items[:] = [item for item in items if item not in sampled_out]
     if hasattr(config, "workerinput") or config.getoption("numprocesses", None):
         shared = [item for item in items if item.get_closest_marker("opencryptoki")]
         if shared:
             config.hook.pytest_deselected(items=shared)
             items[:] = [item for item in items if not item.get_closest_marker("opencryptoki")]
     for item in items:
-        kind = getattr(getattr(item, "callspec", None), "params", {}).get("token")
-        if not isinstance(kind, TokenKind):
+        kind = _token_of(item)
+        if kind is None:
             continue
         needs = [capability for mark in item.iter_markers("needs") for capability in mark.args]
         missing = [kind.lacks[capability] for capability in needs if capability in kind.lacks]
         if missing:
             item.add_marker(pytest.mark.skip(reason="; ".join(missing)))
+
+
+def _token_of(item: pytest.Item) -> TokenKind | None:
+    kind = getattr(getattr(item, "callspec", None), "params", {}).get("token")
+    return kind if isinstance(kind, TokenKind) else None
 
 
 def _slug(text: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from byok.canary import Canary, make_canary, verify_canary
 from byok.cli.main import main as byok_cli
-from byok.config import AwsSettings
+from byok.config import DEFAULT_PKCS11_MODULE, AwsSettings, read_pin
 from byok.errors import ByokError, ConfigError
 from byok.estate import EnvironmentState
 from byok.kms.client import KmsClient
@@ -90,6 +90,47 @@ def use_local_credentials() -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
+@dataclass(frozen=True)
+class DemoToken:
+    """The token the demo runs on, configured as every byok command is: module, label and a PIN file."""
+
+    module: str
+    label: str
+    pin_file: Path
+    description: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "BYOK_PKCS11_MODULE": self.module,
+            "BYOK_TOKEN_LABEL": self.label,
+            "BYOK_HSM_PIN_FILE": str(self.pin_file),
+        }
+
+
+def external_token(env: dict[str, str] | None = None) -> DemoToken:
+    """A token someone else initialised, named by BYOK_PKCS11_MODULE, BYOK_TOKEN_LABEL and BYOK_HSM_PIN_FILE.
+
+    The PIN comes from its file only: the demo drops BYOK_HSM_PIN, so that no PIN sits in the environment of the
+    Terraform and Checkov processes it starts. Everything is checked before anything is created.
+    """
+    env = dict(os.environ) if env is None else env
+    missing = [name for name in ("BYOK_PKCS11_MODULE", "BYOK_TOKEN_LABEL", "BYOK_HSM_PIN_FILE") if not env.get(name)]
+    if missing:
+        raise ConfigError(
+            f"--external-token needs {', '.join(missing)}",
+            "set BYOK_PKCS11_MODULE, BYOK_TOKEN_LABEL and BYOK_HSM_PIN_FILE as for any byok command",
+        )
+    module, pin_file = Path(env["BYOK_PKCS11_MODULE"]), Path(env["BYOK_HSM_PIN_FILE"])
+    if not module.is_file():
+        raise ConfigError(
+            f"the PKCS#11 module {module} does not exist", "point BYOK_PKCS11_MODULE at the token's library"
+        )
+    read_pin({**env, "BYOK_HSM_PIN": ""})  # the file itself: readable, private, not empty
+    label = env["BYOK_TOKEN_LABEL"]
+    return DemoToken(str(module), label, pin_file.resolve(), f"token '{label}' of {module}")
+
+
 def prepare_token(work_dir: Path) -> Path:
     """A fresh SoftHSM2 token under work_dir/hsm; returns the PIN file."""
     from byok.hsm.softhsm import SoftHsmToken
@@ -135,11 +176,19 @@ def run_cli(say: Say, *args: str) -> None:
         raise ByokError(f"`byok {' '.join(args)}` exited {code}", "see its error line above")
 
 
+def embedded_token(work_dir: Path) -> DemoToken:
+    """The default: a fresh SoftHSM2 token under work_dir/hsm."""
+    return DemoToken(DEFAULT_PKCS11_MODULE, DEMO_TOKEN, prepare_token(work_dir), f"SoftHSM2 token '{DEMO_TOKEN}'")
+
+
 class GitOpsDemo:
-    def __init__(self, work_dir: Path, repo: Path, say: Say) -> None:
+    """The story on a token of its own (``token=None``: SoftHSM2 under the work dir) or on an external one."""
+
+    def __init__(self, work_dir: Path, repo: Path, say: Say, token: DemoToken | None = None) -> None:
         self.work_dir = work_dir.resolve()
         self.repo = require_estate(repo.resolve())
         self.say = say
+        self.token = token
 
     def run(self) -> DemoReport:
         """The story, with this process's environment restored afterwards (tests run it in-process)."""
@@ -155,18 +204,17 @@ class GitOpsDemo:
 
         self.work_dir.mkdir(parents=True, exist_ok=True)
         use_local_credentials()
-        pin_file = prepare_token(self.work_dir)
+        token = self.token or embedded_token(self.work_dir)
         estate = copy_estate(self.repo, self.work_dir / "estate")
         os.environ.update(
-            BYOK_HSM_PIN_FILE=str(pin_file),
-            BYOK_TOKEN_LABEL=DEMO_TOKEN,
+            token.env,
             BYOK_CONFIG=str(estate / "byok.toml"),
             TF_VAR_database_password=write_secret(self.work_dir / "database-password"),
         )
         os.environ.pop("BYOK_HSM_PIN", None)
         with LocalEndpoint() as endpoint:
             os.environ["BYOK_AWS_ENDPOINT"] = endpoint.url
-            self.say(f"local AWS endpoint {endpoint.url}; SoftHSM2 token '{DEMO_TOKEN}'; estate copy {estate}")
+            self.say(f"local AWS endpoint {endpoint.url}; {token.description}; estate copy {estate}")
             policy = load_policy(estate / "byok.toml")
             workspace = Workspace(policy.terraform_dir, engine_from_env(), endpoint.url, refresh=False)
             kms = KmsClient(AwsSettings(endpoint.url, DEMO_REGION))

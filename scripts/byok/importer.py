@@ -159,12 +159,7 @@ class MaterialImporter:
             note = f"HSM object {plan.label}; {self.hsm.ceremony_note()}"
             done("generate", {"check_value": hsm_material.check_value, "detail": note})
         else:
-            hsm_material = self.hsm.find_material(plan.label)
-            if hsm_material is None:
-                raise KeyWrongState(
-                    f"{key.arn} holds material labelled {plan.label} but the HSM has no such object",
-                    "check that the right token is configured (BYOK_TOKEN_LABEL)",
-                )
+            hsm_material = stored_material(self.hsm, key.arn, plan.label)
         material_id = plan.existing_material_id
         if plan.import_needed:
             material_id = import_wrapped(
@@ -226,6 +221,17 @@ class MaterialImporter:
             if material.material_id == material_id:
                 return material.state
         raise KeyWrongState(f"material {material_id} is not listed on {key.arn} after import")
+
+
+def stored_material(hsm: HsmBackend, key_arn: str, label: str) -> HsmMaterial:
+    """The HSM object behind a material KMS already has (or was promised), as stored: trusted-wrapping or not."""
+    material = hsm.find_material(label)
+    if material is None:
+        raise KeyWrongState(
+            f"{key_arn} holds material labelled {label} but the HSM has no such object",
+            "check that the right token is configured (BYOK_TOKEN_LABEL)",
+        )
+    return material
 
 
 @dataclass(frozen=True)
@@ -310,10 +316,11 @@ def import_wrapped(
         description=material_description(material),
         material_id=material_id,
     )
-    finish_import(hsm, pending, params, material)
+    released = finish_import(hsm, pending, params, material)
     expiry = valid_to.isoformat(timespec="seconds") if valid_to else "never"
     facts = {"material_id": imported, "check_value": material.check_value, "algorithm": wrapping.algorithm.value}
-    done("import", {**facts, "detail": f"{where}{_fingerprint(material.label, material)}; expires {expiry}"})
+    detail = f"{where}{_fingerprint(material.label, material)}; expires {expiry}{released}"
+    done("import", {**facts, "detail": detail})
     return imported
 
 
@@ -323,12 +330,17 @@ def _where(region: str) -> tuple[str, str]:
 
 def finish_import(
     hsm: HsmBackend, pending: PendingImports | None, params: ImportParameters, material: HsmMaterial
-) -> None:
-    """The approved wrapping objects and the kept parameters served their one import: remove them."""
-    if material.wrap_with_trusted:
-        hsm.release_approval(params.public_key_der)
-        if pending is not None:
-            pending.forget(params.key_arn)
+) -> str:
+    """The approved wrapping objects and the kept parameters served their one import: remove them.
+
+    Returns what the journal adds to the import record ("" outside key-ceremony mode).
+    """
+    if not material.wrap_with_trusted:
+        return ""
+    destroyed = hsm.release_approval(params.public_key_der)
+    if pending is not None:
+        pending.forget(params.key_arn)
+    return f"; approval used once: {destroyed} trusted object(s) destroyed"
 
 
 def _fingerprint(label: str, material: HsmMaterial) -> str:

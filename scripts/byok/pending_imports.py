@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from byok.errors import ConfigError
 from byok.model import ImportParameters, WrappingAlgorithm, WrappingKeySpec
 
 DIRECTORY = "pending-imports"
+_KEY_ARN = re.compile(r"^arn:[^:]+:kms:(?P<region>[a-z0-9-]+):\d+:key/(?P<key_id>[A-Za-z0-9-]+)$")
+_KEY_ID = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class PendingImports:
 
     def save(self, params: ImportParameters, label: str) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self._path(params.key_arn)
+        path = self._path_of_arn(params.key_arn)
         document = {
             "key_arn": params.key_arn,
             "label": label,
@@ -49,10 +52,11 @@ class PendingImports:
             json.dump(document, handle)
         return path
 
-    def load(self, key_arn: str, now: datetime | None = None) -> PendingImport | None:
-        """The pending parameters for this key, or None (absent, or expired and then removed)."""
-        path = self._path(key_arn)
-        if not path.exists():
+    def load(self, key_ref: str, now: datetime | None = None) -> PendingImport | None:
+        """The pending parameters for this key ARN (or key ID, if one region waits), or None (absent, or expired and
+        then removed)."""
+        path = self._find(key_ref)
+        if path is None:
             return None
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -72,7 +76,26 @@ class PendingImports:
         return PendingImport(params, document["label"])
 
     def forget(self, key_arn: str) -> None:
-        self._path(key_arn).unlink(missing_ok=True)
+        self._path_of_arn(key_arn).unlink(missing_ok=True)
 
-    def _path(self, key_arn: str) -> Path:
-        return self.directory / f"{key_arn.rsplit('/', 1)[-1]}.json"
+    def _path_of_arn(self, key_arn: str) -> Path:
+        match = _KEY_ARN.match(key_arn)
+        if match is None:
+            raise ConfigError(f"{key_arn!r} is not a KMS key ARN", "pass the key ARN the import printed")
+        return self.directory / f"{match['key_id']}@{match['region']}.json"
+
+    def _find(self, key_ref: str) -> Path | None:
+        """A key ARN names one file; a bare key ID is enough while only one region of that key waits."""
+        if key_ref.startswith("arn:"):
+            path = self._path_of_arn(key_ref)
+            return path if path.exists() else None
+        if not _KEY_ID.match(key_ref):
+            return None
+        found = sorted(self.directory.glob(f"{key_ref}@*.json"))
+        if len(found) > 1:
+            regions = ", ".join(path.stem.split("@", 1)[1] for path in found)
+            raise ConfigError(
+                f"imports of {key_ref} wait for approval in several regions ({regions})",
+                "pass --key the key ARN that the import printed: it names the region",
+            )
+        return found[0] if found else None

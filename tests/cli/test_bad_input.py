@@ -239,6 +239,21 @@ CASES = [
         "is not a byok checkout",
         setup=_write("scratch/README", ""),
     ),
+    Case(
+        "demo --external-token, no token named",
+        ("demo", "--external-token", "--work-dir", "demo-work"),
+        3,
+        "--external-token needs BYOK_TOKEN_LABEL",
+        env={"BYOK_TOKEN_LABEL": None},
+    ),
+    Case(
+        "demo --external-token, PIN file readable by others",
+        ("demo", "--external-token", "--work-dir", "demo-work"),
+        3,
+        "open to group or others",
+        setup=_write("pin", "1234", 0o644),
+        env={"BYOK_HSM_PIN_FILE": "pin"},
+    ),
     # audit
     Case("audit verify, no journal yet", ("audit", "verify"), 3, "there is no journal at .byok/journal.jsonl"),
     Case(

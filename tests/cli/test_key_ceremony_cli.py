@@ -58,7 +58,7 @@ def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env
     assert "wrapping-key-approved" in events and events[-2] == "material-imported"
     generated = next(json.loads(line) for line in journal.read_text().splitlines() if "material-generated" in line)
     assert generated["detail"].endswith("key-ceremony mode (CKA_WRAP_WITH_TRUSTED)")
-    assert not (journal.parent / "pending-imports" / f"{key_id}.json").exists()
+    assert not list((journal.parent / "pending-imports").glob(f"{key_id}@*.json"))  # the approval served once
     for result in (stopped, no_so_pin, wrong, approved):
         assert token.so_pin not in result.stdout + result.stderr and token.user_pin not in result.stdout + result.stderr
     assert token.so_pin not in journal.read_text() and token.user_pin not in journal.read_text()

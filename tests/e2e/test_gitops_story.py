@@ -1,6 +1,9 @@
-"""The whole GitOps story once (Terraform, SoftHSM2, the local endpoint, Checkov), then what it must prove.
+"""The whole GitOps story once per token (Terraform, the local endpoint, Checkov), then what it must prove.
 
-The run is shared by the tests of this module: it takes about a minute, mostly Terraform's RDS waiter.
+On SoftHSM2 the demo makes its own token, as ``make demo`` does; on opencryptoki it runs on the test's token,
+configured as a user would (``byok demo --external-token``: BYOK_PKCS11_MODULE, BYOK_TOKEN_LABEL,
+BYOK_HSM_PIN_FILE), so the SHA-256 OAEP wrapping path goes through the whole story. The run is shared by the tests
+of this module: it takes about a minute per token, mostly Terraform's RDS waiter.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.kms.models import kms_backends
 
 from byok.audit.verify import verify_file
-from byok.demo import DEMO_REGION, DemoReport, GitOpsDemo
+from byok.demo import DEMO_REGION, DEMO_TOKEN, DemoReport, GitOpsDemo, external_token
 from byok.render import read_tfvars
 from byok.sandbox.keys import materials_of
+from byok.sandbox.server import LocalEndpoint
 
 REPO = Path(__file__).parents[2]
 
@@ -30,11 +34,38 @@ class Run:
     output: bytes
     debug_log: bytes
     secrets: list[bytes]
+    pin_files: list[Path]
+    check_values: bool
+    algorithm: str  # the strongest wrapping the token's probe finds
+
+
+def _write_private(path: Path, text: str) -> Path:
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Run:
+def run(tmp_path_factory, token) -> Run:
     tmp_path = tmp_path_factory.mktemp("gitops")
+    work = tmp_path / "work"
+    if token.kind.name == "softhsm2":
+        demo_token, pin_files = None, [work / "hsm" / "user-pin", work / "hsm" / "so-pin"]
+    else:
+        pin_files = [
+            _write_private(tmp_path / "user-pin", token.user_pin),
+            _write_private(tmp_path / "so-pin", token.so_pin),
+        ]
+        demo_token = external_token(
+            {
+                "BYOK_PKCS11_MODULE": token.module,
+                "BYOK_TOKEN_LABEL": token.label,
+                "BYOK_HSM_PIN_FILE": str(pin_files[0]),
+            }
+        )
+    # The story starts on an empty account, as `make demo` does in its own process: forget what earlier tests of
+    # this process left in the in-process sandbox (a key whose material they deleted would fail the drift gate).
+    LocalEndpoint().reset()
     log_file = tmp_path / "debug.log"
     handler = logging.FileHandler(log_file)
     root = logging.getLogger()
@@ -43,12 +74,24 @@ def run(tmp_path_factory) -> Run:
     root.setLevel(logging.DEBUG)  # botocore logs request bodies at DEBUG: the worst case
     lines: list[str] = []
     try:
-        report = GitOpsDemo(tmp_path / "work", REPO, say=lines.append).run()
+        report = GitOpsDemo(work, REPO, say=lines.append, token=demo_token).run()
     finally:
         root.removeHandler(handler)
         root.setLevel(previous_level)
         handler.close()
-    return Run(report, tmp_path / "work", "\n".join(lines).encode(), log_file.read_bytes(), imported_secrets())
+    output = "\n".join(lines).encode()
+    ran_on = demo_token.label if demo_token else DEMO_TOKEN  # the demo's own token on SoftHSM2
+    assert f"token '{ran_on}'".encode() in output
+    return Run(
+        report,
+        work,
+        output,
+        log_file.read_bytes(),
+        imported_secrets(),
+        pin_files,
+        not token.lacks("check-value"),
+        token.kind.wraps_with[0].value,
+    )
 
 
 def imported_secrets() -> list[bytes]:
@@ -94,7 +137,9 @@ def test_tfvars_record_the_truth_and_terraform_followed_the_alias(run):
     dev = read_tfvars(estate / "dev" / "byok.auto.tfvars")
     for key in dev.keys:
         assert [g.state.value for g in key.generations] == ["retiring", "active"]
-        assert all(len(g.material_id) == 64 and len(g.check_value) == 6 for g in key.generations)
+        assert all(len(g.material_id) == 64 for g in key.generations)
+        # where the token has no CKA_CHECK_VALUE, the audit fingerprint is KMS's material ID plus the HSM label
+        assert all(len(g.check_value) == (6 if run.check_values else 0) for g in key.generations)
     state = json.loads((estate / "dev" / "terraform.tfstate").read_text())
     aliases = {
         r["values"]["name"]: r["values"]["target_key_arn"] for r in _resources(state) if r["type"] == "aws_kms_alias"
@@ -110,13 +155,13 @@ def test_the_audit_journal_verifies_and_names_every_rotated_material(run):
     assert outcome.ok, outcome
     records = [json.loads(line) for line in journal.read_text().splitlines()]
     imported = {r["material_id"] for r in records if r["event"] == "material-imported"}
+    assert {r["algorithm"] for r in records if r["event"] == "material-imported"} == {run.algorithm}
     assert {story.material_after for story in run.report.keys} <= imported
     assert {"rotated", "verified", "tfvars-updated", "run-finished"} <= {r["event"] for r in records}
 
 
 def test_no_material_and_no_pin_anywhere(run):
-    hsm = run.work / "hsm"
-    secret_files = {hsm / "user-pin", hsm / "so-pin", run.work / "database-password"}
+    secret_files = {*run.pin_files, run.work / "database-password"}
     haystacks = {"demo output": run.output, "debug log": run.debug_log}
     for path in run.work.rglob("*"):
         if path.is_file() and path not in secret_files:
@@ -124,7 +169,7 @@ def test_no_material_and_no_pin_anywhere(run):
     assert len(run.secrets) >= 16  # 12 first materials and 4 rotated ones: the search has something to find
     assert len(run.debug_log) > 10_000  # DEBUG logging really ran
     assert any(name.endswith(".tfstate") for name in haystacks) and any("journal" in name for name in haystacks)
-    pins = [(hsm / "user-pin").read_bytes(), (hsm / "so-pin").read_bytes()]
+    pins = [path.read_bytes() for path in run.pin_files]
     for where, data in haystacks.items():
         for secret in run.secrets:
             for needle in encodings(secret):

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 
+import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -25,6 +26,7 @@ from byok.rotation.planner import propose
 from byok.sandbox import clock
 from byok.sandbox.introspection import check_value
 from byok.sandbox.server import LocalEndpoint
+from support.multi_region import PRIMARY, REPLICAS
 
 REGION = "eu-central-1"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -76,7 +78,7 @@ def estate(tmp_path, monkeypatch, settings, user_pin, endpoint, kms, importer):
         '[estate]\norder = ["dev", "prod"]\n[environments.dev]\n[environments.prod]\n'
         f'window = {{ days = ["{WEEKDAYS[date.today().weekday() - 1]}"], start = "09:00", end = "10:00" }}\n'
         '[material]\ntrusted_wrapping = "off"\n'
-        'trusted_wrapping_opt_out = "rotation story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
+        'trusted_wrapping_opt_out = "rotation story; test_ceremony_rotate_apply.py runs the ceremony"\n'
     )
     generations = {}
     for alias, name, target in ((s3_alias, "s3", s3_alias), (rds_alias, "rds", f"{rds_alias}-g1")):
@@ -126,3 +128,31 @@ def rotated(estate, kms, importer):
     tfvars.write_text(render_tfvars(state))
     yield root, state, journal
     clock.reset()
+
+
+@pytest.fixture
+def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
+    """A multi-Region key (primary + 2 replicas, as Terraform creates them: PendingImport) declared in dev."""
+    alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
+    raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=PRIMARY)
+    key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
+    raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
+    for region in REPLICAS:
+        raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
+    (tmp_path / "byok.toml").write_text(
+        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
+        'trusted_wrapping_opt_out = "multi-Region story; test_ceremony_rotate_apply.py runs the ceremony"\n'
+    )
+    first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
+    key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=REPLICAS)
+    tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
+    tfvars.parent.mkdir(parents=True)
+    tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
+    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+    monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
+    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
+    monkeypatch.setenv("AWS_REGION", PRIMARY)
+    clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (PRIMARY, *REPLICAS)}
+    return tmp_path, tfvars, key_id, clients

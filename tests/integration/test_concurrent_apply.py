@@ -26,8 +26,6 @@ from byok.rotation.canaries import CanaryStore
 from byok.rotation.planner import propose
 from byok.sandbox.throttle import Limits
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
-
 OTHER_ACCOUNT = "210987654321"
 ROLE = "byok-rotate"
 REGIONS = ("eu-central-1", "eu-west-1")
@@ -112,6 +110,7 @@ def wide_estate(tmp_path, monkeypatch, settings, user_pin, endpoint, hsm, own_ac
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
     monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+    monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
     monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
     monkeypatch.setenv("AWS_REGION", REGIONS[0])
     endpoint.set_limits(Limits(quotas=True, overrides={"GetParametersForImport": IMPORT_RATE}))

@@ -10,26 +10,21 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from datetime import date
 from pathlib import Path
 
-import boto3
 import pytest
 
 from byok.cli.main import main
-from byok.config import AwsSettings
-from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
+from byok.estate import EnvironmentState, ManagedKey
 from byok.kms.client import KmsClient
 from byok.model import ImportState, KeyState, Strategy
 from byok.render import read_tfvars, render_tfvars
 from byok.rotation.planner import propose
-
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
+from support.multi_region import PRIMARY, REPLICAS
+from support.sampling import sampled
 
 BYOK = str(Path(sys.executable).with_name("byok"))
-PRIMARY = "eu-central-1"
-REPLICAS = ("eu-west-1", "us-east-1")
 
 
 def byok(capsys, *args: str) -> tuple[int, str, str]:
@@ -48,33 +43,6 @@ def run_apply(root: Path, failpoints: str = "") -> subprocess.CompletedProcess:
         text=True,
         timeout=180,
     )
-
-
-@pytest.fixture
-def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
-    """A multi-Region key (primary + 2 replicas, as Terraform creates them: PendingImport) declared in dev."""
-    alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
-    raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=PRIMARY)
-    key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
-    raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
-    for region in REPLICAS:
-        raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
-    (tmp_path / "byok.toml").write_text(
-        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
-        'trusted_wrapping_opt_out = "multi-Region story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
-    )
-    first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
-    key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=REPLICAS)
-    tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
-    tfvars.parent.mkdir(parents=True)
-    tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
-    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
-    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
-    monkeypatch.setenv("AWS_REGION", PRIMARY)
-    clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (PRIMARY, *REPLICAS)}
-    return tmp_path, tfvars, key_id, clients
 
 
 def propose_next(tfvars: Path) -> None:
@@ -145,7 +113,11 @@ ROTATION_STEPS = [
 CASES = [("initial", step) for step in INITIAL_STEPS] + [("rotation", step) for step in ROTATION_STEPS]
 
 
-@pytest.mark.parametrize(("phase", "step"), CASES, ids=[f"{phase}-{step}" for phase, step in CASES])
+# opencryptoki: a replica's wrap and import, the rotation and a first-material verify (support/sampling.py)
+ON_BOTH_TOKENS = {"initial-verify", "rotation-wrap@eu-west-1", "rotation-import@us-east-1", "rotation-rotate"}
+
+
+@pytest.mark.parametrize(("phase", "step"), sampled(CASES, [f"{p}-{s}" for p, s in CASES], ON_BOTH_TOKENS))
 def test_killed_at_a_multi_region_step_the_rerun_finishes_without_importing_twice(multi_region, hsm, phase, step):
     root, tfvars, key_id, clients = multi_region
     if phase == "rotation":

@@ -14,8 +14,6 @@ from byok.kms.client import KmsClient
 from byok.model import KeyState
 from byok.sandbox import outages
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
-
 
 @pytest.fixture(autouse=True)
 def no_outage_left_behind():

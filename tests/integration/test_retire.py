@@ -11,8 +11,6 @@ from byok.references import state_references
 from byok.retire import Phase, Retirement, RetirementRefused, retired
 from byok.sandbox import clock
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
-
 
 def retirement(kms, root, references=lambda key: [], now=None):
     return Retirement(kms, references, root / ".byok" / "journal.jsonl", now or clock.now(), timedelta(days=30))

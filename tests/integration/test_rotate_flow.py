@@ -6,14 +6,10 @@ test isolates byok's own flow; tests/e2e runs the same story with real Terraform
 
 from __future__ import annotations
 
-import pytest
-
 from byok.cli.main import main
 from byok.estate import GenerationState
 from byok.render import read_tfvars
 from support.output_schema import documented
-
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
 
 def byok(capsys, *args: str) -> tuple[int, str, str]:

@@ -10,8 +10,6 @@ from byok.estate import GenerationState
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.verify import rolled_back, verify_environment
 
-pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
-
 
 def move_alias(endpoint, alias: str, key_id: str) -> None:
     """What the follow-up `terraform apply` does to alias/<name> of an alias-swap key."""

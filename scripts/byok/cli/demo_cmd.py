@@ -53,7 +53,7 @@ def story_row(story: KeyStory) -> dict[str, object]:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".work/demo"),
     show_default=True,
-    help="SoftHSM2 token, secrets (0600 files) and the estate copy; recreated on each run.",
+    help="SoftHSM2 token (unless --external-token), secrets (0600 files) and the estate copy; recreated on each run.",
 )
 @click.option(
     "--repo",
@@ -62,14 +62,24 @@ def story_row(story: KeyStory) -> dict[str, object]:
     show_default=True,
     help="The checkout whose terraform/, modules/ and byok.toml the demo copies.",
 )
+@click.option(
+    "--external-token",
+    is_flag=True,
+    help="Run on the token named by BYOK_PKCS11_MODULE, BYOK_TOKEN_LABEL and BYOK_HSM_PIN_FILE instead of a "
+    "SoftHSM2 token of its own (the demo generates 16 materials on it and leaves them there).",
+)
 @output_option
-def demo(work_dir: Path, repo: Path, output_format: str) -> None:
+def demo(work_dir: Path, repo: Path, external_token: bool, output_format: str) -> None:
     """Apply the estate with Terraform, propose, check, merge, rotate both strategies, and prove nothing broke."""
-    from byok.demo import GitOpsDemo
+    from byok import demo as story
 
+    token = story.external_token() if external_token else None
     started = time.monotonic()
-    report = GitOpsDemo(
-        work_dir, repo, say=lambda line: click.echo(f"[{time.monotonic() - started:5.1f}s] {line}", err=True)
+    report = story.GitOpsDemo(
+        work_dir,
+        repo,
+        say=lambda line: click.echo(f"[{time.monotonic() - started:5.1f}s] {line}", err=True),
+        token=token,
     ).run()
     rows = [story_row(story) for story in report.keys]
     notes = [

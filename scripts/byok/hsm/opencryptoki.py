@@ -3,7 +3,10 @@
 opencryptoki 3.8.1 needs its slot daemon ``pkcsslotd`` (no systemd in containers: it is started
 directly) and keeps the software token in ``/var/lib/opencryptoki/swtok``: that path is compiled
 in (only its last part is configurable, per slot, with ``tokname``), so the token cannot live under a
-work dir. ``OpencryptokiToken.create`` therefore initialises a factory-fresh token or empties one it initialised
+work dir. Checked on Debian's 3.8.1+dfsg-3.2: the only variables the library, the soft-token STDLL and the
+daemon read are ``OPENCRYPTOKI_TRACE_LEVEL`` and ``PKCS11_SHMEM_FILE`` (the daemon's shared-memory name), and
+``/etc/opencryptoki/opencryptoki.conf`` is compiled in too, so no supported setting moves the token's state.
+``OpencryptokiToken.create`` therefore initialises a factory-fresh token or empties one it initialised
 before (labelled the same), never anyone else's; ``SlotDaemon.stop(factory_reset=True)``, called only by
 whoever created the token, returns it to the factory state. PINs go through PyKCS11
 (C_InitToken, C_SetPIN, C_InitPIN), never ``pkcsconf`` argv.

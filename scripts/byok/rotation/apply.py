@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from byok.canary import Canary, CanaryFailed, make_canary, verify_canary
-from byok.errors import KeyWrongState
+from byok.errors import ApprovalPending, KeyWrongState
 from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.failpoints import hit
-from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter
+from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter, stored_material
 from byok.kms.client import KmsClient
-from byok.model import HsmMaterial, KeyMaterialState, KeyState, KmsKey, Strategy
+from byok.model import KeyMaterialState, KeyState, KmsKey, Strategy
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.journaling import RunJournal
 from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, replicas_of
@@ -88,7 +88,9 @@ class RotationRunner:
         self.canaries = canaries
         self.journal = journal
         self.replica_client = replica_client
-        self.replica_importer = ReplicaImporter(importer.hsm, importer.algorithm, importer.wrapping_key_spec)
+        self.replica_importer = ReplicaImporter(
+            importer.hsm, importer.algorithm, importer.wrapping_key_spec, importer.pending
+        )
 
     def rotate(
         self,
@@ -133,18 +135,28 @@ class RotationRunner:
     def _import_multi_region(
         self, plan: ImportPlan, replicas: list[Replica], generation: int, step: Callable[[str], None], done: Done
     ) -> ImportOutcome:
-        """Primary first (NEW), then every replica still lacking it (EXISTING), then the primary rotates."""
+        """Primary first (NEW), then every replica still lacking it (EXISTING), then the primary rotates.
+
+        In key-ceremony mode each replica's wrapping key needs its own approval: every replica is asked for its
+        parameters before the run stops, so the security officer approves all of them in one sitting.
+        """
         outcome = self.importer.execute(replace(plan, rotate=False), valid_to=None, progress=step, done=done)
-        material = HsmMaterial(outcome.label, outcome.check_value)
+        material = stored_material(self.importer.hsm, plan.key.arn, outcome.label)
+        waiting: list[ApprovalPending] = []
         for replica in replicas:
             if replica.lacks(outcome.material_id):
                 replica_done = self._done(replica.key.arn, generation)
-                self.replica_importer.import_into(replica, material, outcome.material_id, step, replica_done)
+                try:
+                    self.replica_importer.import_into(replica, material, outcome.material_id, step, replica_done)
+                except ApprovalPending as stopped:
+                    waiting.append(stopped)
+        if waiting:
+            raise ApprovalPending("; ".join(s.cause for s in waiting), "; ".join(s.remedy for s in waiting))
         if not plan.rotate:
             return outcome
         step("rotate")
         self.kms.rotate_on_demand(plan.key.arn)
-        done("rotate", {"material_id": outcome.material_id, "check_value": outcome.check_value})
+        done("rotate", {"material_id": outcome.material_id, "check_value": material.check_value})
         return replace(outcome, material_state=KeyMaterialState.CURRENT)
 
     def plan(self, rotation: KeyRotation) -> ImportPlan:

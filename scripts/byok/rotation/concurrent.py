@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from byok.audit.errors import JournalError
-from byok.errors import ByokError
+from byok.errors import ApprovalPending, ByokError
 from byok.rotation.apply import KeyRotation, RotationResult, RotationRunner
 from byok.rotation.journaling import redact
 from byok.rotation.recorder import Recorder, RecordFailed
@@ -127,6 +127,8 @@ class ConcurrentApply:
                 self._fatal.append(fatal)
                 self._stop.set()
                 return
+            except ApprovalPending as waiting:  # byok's own text: the key ARNs and fingerprints the SO compares
+                outcome.error, outcome.exit_code = str(waiting), waiting.exit_code
             except ByokError as error:
                 outcome.error, outcome.exit_code = redact(str(error)), error.exit_code
             except Exception as error:  # noqa: BLE001 - one key's bug must not hide the others' results
