@@ -11,7 +11,7 @@ import pytest
 from byok.keyscan.catalogue import DATA_SOURCES, RESOURCES, catalogued_paths, key_like_name, takes_key
 from byok.keyscan.hcl import fill_templates, parse
 from byok.keyscan.reference import ReferenceKind, literal_references
-from byok.keyscan.scan import scan_directory
+from byok.keyscan.scan import scan_directory, scan_tree
 
 KEY = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 ARN = f"arn:aws:kms:eu-west-1:123456789012:key/{KEY}"
@@ -38,6 +38,9 @@ def kinds(value: str, takes_key: bool) -> list[ReferenceKind]:
         ("alias/app", False, []),  # a description mentioning an alias path
         ("arn:aws:kms:eu-west-1:123456789012:alias/app", False, [ReferenceKind.ALIAS_ARN]),
         ("mrk-0123456789abcdef0123456789abcdef", True, [ReferenceKind.KEY_ID]),
+        ("arn:aws:kms:*:123456789012:key/mrk-0123456789abcdef0123456789abcdef", False, [ReferenceKind.KEY_ARN]),
+        (f"arn:aws:kms:eu-west-1:*:key/{KEY}", False, [ReferenceKind.KEY_ARN]),  # wildcards in a policy
+        ("arn:aws:kms:*:*:key/*", False, []),
     ],
 )
 def test_what_is_a_key_reference(value: str, takes: bool, expected: list[ReferenceKind]) -> None:
@@ -143,3 +146,22 @@ def test_a_broken_file_still_names_the_key_arns_after_its_error(tmp_path, suffix
     assert [u.file for u in scan.unreadable] == [file.name]
     expected = [(2, KEY), (5, other.rsplit("/", 1)[1])] if suffix == ".tf" else [(1, KEY), (2, other.rsplit("/", 1)[1])]
     assert [(lit.line, lit.reference.name) for lit in scan.literals] == expected
+
+
+@pytest.mark.parametrize(
+    ("element", "found"),
+    [("each.value", True), ("each.key", True), ("each.value.id", False), ('each.value["id"]', False)],
+)
+def test_a_for_each_handed_whole_to_a_key_attribute_holds_keys(tmp_path, element: str, found: bool) -> None:
+    file = tmp_path / "main.tf"
+    file.write_text(f'resource "aws_kms_grant" "g" {{\n  for_each = toset(["{KEY}"])\n  key_id = {element}\n}}\n')
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == ([2] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("name", "found"), [("terragrunt.hcl", True), ("root.hcl", True), ("image.pkr.hcl", False), (".tflint.hcl", False)]
+)
+def test_terragrunt_files_are_scanned_other_hcl_dialects_are_not(tmp_path, name: str, found: bool) -> None:
+    (tmp_path / name).write_text(f'inputs = {{\n  kms_key_id = "{KEY}"\n}}\n')
+    literals = [lit for scan in scan_tree(tmp_path) for lit in scan.literals]
+    assert [(lit.file, lit.line) for lit in literals] == ([(name, 2)] if found else [])

@@ -3,7 +3,7 @@
 Not a full HCL parser: a tokenizer that knows HCL's structure (blocks with labels, attributes, objects,
 brackets, quoted templates with nested interpolations, heredocs, the three comment forms) and keeps what a
 key scan needs: every string value that could hold a key reference with its block and attribute path, and
-the ``var.X``/``local.X`` traversals. It is iterative (an expression nested 400 levels deep is a list
+the ``var.X``/``local.X``/``each.value`` traversals. It is iterative (an expression nested 400 levels deep is a list
 400 entries long, never a recursion), reads a file in one pass with one regular expression, and reports the
 first structural error (an unterminated string, heredoc or comment, an unbalanced bracket, a body item that
 is neither an attribute nor a block) with its line, after which the file counts as unparseable.
@@ -42,6 +42,8 @@ _TOKEN = re.compile(  # blanks before a token are part of its match: half the ma
 )
 _STRING_BODY = re.compile(r"(?:[^\"\\$%\n]+|\\.|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*")
 _TRAVERSAL = re.compile(r"[ \t]*\.[ \t]*([^\W\d][\w-]*)")
+_DEEPER = re.compile(r"[ \t]*[.\[]")  # ``each.value.kms_key_id``: one attribute of the element, not all of it
+EACH = ("each.key", "each.value")  # a resource's ``for_each`` element, whole
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _TEMPLATE_OPEN = re.compile(r"(?<![$%])[$%]\{")
 
@@ -89,7 +91,7 @@ class Traversal:
 
     block: Block
     path: tuple[str, ...]
-    name: str  # "var.X" or "local.X"
+    name: str  # "var.X", "local.X", or "each.key"/"each.value" (the whole element of the block's for_each)
 
 
 @dataclass
@@ -304,11 +306,12 @@ class _Scanner:
             return None, pos
         if kind == "close":
             return self.close(match), pos
-        if kind == "ident" and lexeme in ("var", "local"):
+        if kind == "ident" and lexeme in ("var", "local", "each"):
             traversal = _TRAVERSAL.match(self.text, pos)
             if traversal:
                 name = f"{lexeme}.{traversal[1]}"
-                self.parsed.traversals.append(Traversal(self.stack[-1].block, self.path(), name))
+                if lexeme != "each" or name in EACH and not _DEEPER.match(self.text, traversal.end()):
+                    self.parsed.traversals.append(Traversal(self.stack[-1].block, self.path(), name))
                 return None, traversal.end()
         return None, pos
 

@@ -19,7 +19,11 @@ from byok.keyscan import hcl, tfjson
 from byok.keyscan.catalogue import key_like_name, takes_key
 from byok.keyscan.reference import Found, KeyReference, literal_references
 
-SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+# ``.hcl``: Terragrunt's configuration (``terragrunt.hcl``, ``root.hcl``, ``env.hcl``), whose ``inputs`` and
+# ``remote_state`` hand values to Terraform modules and backends.
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
+# HCL that is not Terraform's: the provider lock file (hashes), Packer templates, TFLint's configuration.
+NOT_TERRAFORM = (".terraform.lock.hcl", ".pkr.hcl", ".tflint.hcl")
 SKIPPED_DIRS = frozenset({".terraform", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"})
 # A "Key": "value" pair of JSON inside a string or heredoc (escaped quotes allowed: JSON in a quoted string).
 _JSON_PAIR = re.compile(r"\\?\"([A-Za-z][\w-]*)\\?\"\s*:\s*\\?\"([^\"\\\n]*)\\?\"")
@@ -83,6 +87,8 @@ class DirectoryScan:
 def file_kind(path: Path) -> str | None:
     """The suffix of ``SUFFIXES`` the file has, or None when it is not a Terraform file."""
     name = path.name
+    if name.endswith(NOT_TERRAFORM):
+        return None
     return next((suffix for suffix in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(suffix)), None)
 
 
@@ -170,18 +176,20 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
         scan.block_kinds[name] = frozenset(block.kind for block in parsed.blocks)
         if parsed.unread_from is not None:
             unread.append((name, parsed.line_at(parsed.unread_from), text[parsed.unread_from :]))
+    keyed = _keyed_by_for_each(parsed_files)
     key_names = {
         traversal.name
-        for _, parsed in parsed_files
+        for name, parsed in parsed_files
         for traversal in parsed.traversals
-        if takes_key(traversal.block.kind, traversal.block.type, traversal.path, _names(traversal.block))
+        if traversal.name not in hcl.EACH
+        and (_takes(traversal.block, traversal.path, name, keyed) or _feeds_each(traversal, name, keyed))
     }
     for name, parsed in parsed_files:
         for traversal in parsed.traversals:
             if traversal.name in key_names:
                 scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name, traversal.block.kind))
         for value in parsed.strings:
-            scan.literals.extend(_literals(name, parsed, value, key_names))
+            scan.literals.extend(_literals(name, parsed, value, key_names, keyed))
     for name, first_line, rest in unread:
         scan.literals.extend(_unread_literals(name, first_line, rest, scan.literals))
     return scan
@@ -224,12 +232,43 @@ def _prose(path: tuple[str, ...]) -> bool:
     return any(part.lower().endswith("description") or part == "error_message" for part in path)
 
 
-def _literals(file: str, parsed: hcl.ParsedFile, value: hcl.StringValue, key_names: set[str]) -> Iterator[Literal]:
+def _keyed_by_for_each(parsed_files: list[tuple[str, hcl.ParsedFile]]) -> set[tuple[str, hcl.Block]]:
+    """Blocks that hand their ``for_each`` element whole (``each.value``/``each.key``) to an attribute taking a key.
+
+    ``for_each = { app = "<key id>" }`` with ``target_key_id = each.value``: the map's values are keys.
+    """
+    return {
+        (name, traversal.block)
+        for name, parsed in parsed_files
+        for traversal in parsed.traversals
+        if traversal.name in hcl.EACH
+        and takes_key(traversal.block.kind, traversal.block.type, traversal.path, _names(traversal.block))
+    }
+
+
+def _feeds_each(traversal: hcl.Traversal, file: str, keyed: set[tuple[str, hcl.Block]]) -> bool:
+    return traversal.path[:1] == ("for_each",) and (file, traversal.block) in keyed
+
+
+def _takes(block: hcl.Block, path: tuple[str, ...], file: str, keyed: set[tuple[str, hcl.Block]]) -> bool:
+    """Whether a bare key ID at ``path`` of ``block`` is a key: the catalogue, or the for_each of a keyed block."""
+    if path[:1] == ("for_each",) and (file, block) in keyed:
+        return True
+    return takes_key(block.kind, block.type, path, _names(block))
+
+
+def _literals(
+    file: str,
+    parsed: hcl.ParsedFile,
+    value: hcl.StringValue,
+    key_names: set[str],
+    keyed: set[tuple[str, hcl.Block]],
+) -> Iterator[Literal]:
     block, path = value.block, value.path
     if _prose(path):
         return
     address = block.address(path)
-    takes = takes_key(block.kind, block.type, path, _names(block))
+    takes = _takes(block, path, file, keyed)
     if not takes and block.kind in _VALUE_KINDS and address in key_names:
         takes = block.kind != "variable" or path[:1] == ("default",)
     found: dict[tuple[int, str], tuple[Found, str]] = {}

@@ -15,7 +15,7 @@ from typing import Any
 from byok.keyscan.hcl import Block, ParsedFile, StringValue, Traversal, fill_templates
 from byok.keyscan.reference import CANDIDATE
 
-_TRAVERSAL = re.compile(r"\b(var|local)\.([^\W\d][\w-]*)")
+_TRAVERSAL = re.compile(r"\b(var|local)\.([^\W\d][\w-]*)|\b(each)\.(key|value)\b(?![.\[])")
 _NAMED = ("module", "variable", "output")
 _NESTING = ("dynamic", "content")  # structure of a dynamic block, not part of the attribute path
 
@@ -91,7 +91,7 @@ def _walk(text: str, entries: list[Entry], parsed: ParsedFile) -> None:
         elif isinstance(value, str):
             for match in _TRAVERSAL.finditer(value):
                 if "${" in value:
-                    parsed.traversals.append(Traversal(block, path, f"{match[1]}.{match[2]}"))
+                    parsed.traversals.append(Traversal(block, path, ".".join(filter(None, match.groups()))))
             if CANDIDATE.search(value):
                 spelled = json.dumps(value, ensure_ascii=False)[1:-1]
                 found = text.find(spelled, cursor)
