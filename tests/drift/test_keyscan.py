@@ -55,7 +55,11 @@ def test_names_that_take_a_key(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["key", "hash_key", "range_key", "api_key_id", "access_key_id", "principal_id", "trace", "id", "ssh_key"]
+    "name",
+    [
+        *("key", "hash_key", "range_key", "api_key_id", "access_key_id", "principal_id", "trace", "id", "ssh_key"),
+        *("instrumentation_key", "ingest_key", "subscription_key", "enrollment_key", "sdk_key", "deploy_key"),
+    ],
 )
 def test_names_that_do_not(name: str) -> None:
     assert not key_like_name(name)
@@ -165,3 +169,21 @@ def test_terragrunt_files_are_scanned_other_hcl_dialects_are_not(tmp_path, name:
     (tmp_path / name).write_text(f'inputs = {{\n  kms_key_id = "{KEY}"\n}}\n')
     literals = [lit for scan in scan_tree(tmp_path) for lit in scan.literals]
     assert [(lit.file, lit.line) for lit in literals] == ([(name, 2)] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("call", "found"),
+    [
+        ('file("${path.module}/p.json")', True),
+        ('templatefile("p.json", {})', True),
+        ('"${file("${path.module}/p.json")}"', True),
+        ('file("${path.module}/${var.env}.json")', False),  # built at plan time: nothing to read
+    ],
+)
+def test_files_the_module_reads_are_searched_for_key_arns(tmp_path, call: str, found: bool) -> None:
+    (tmp_path / "p.json").write_text(f'{{\n  "Resource": "{ARN}"\n}}\n')
+    (tmp_path / "main.tf").write_text(f'resource "aws_iam_policy" "p" {{\n  policy = {call}\n}}\n')
+    literals = scan_directory([tmp_path / "main.tf"], tmp_path).literals
+    assert [(lit.file, lit.line, lit.address) for lit in literals] == (
+        [("p.json", 2, "aws_iam_policy.p")] if found else []
+    )

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from byok.keyscan.scan import Literal, Unreadable, scan_directory, source_files
+from byok.keyscan.scan import Literal, Unreadable, file_kind, scan_directory, source_files
 
 CHECKED_KINDS = frozenset({"resource", "data", "provider", "module"})  # Checkov's Terraform check types
 VALUE_KINDS = frozenset({"variable", "locals", "tfvars"})
@@ -143,6 +143,8 @@ def _not_walked(directory: Path, root: Path, walk: CheckovWalk) -> str | None:
 
 
 def _reason(lit: Literal, unreadable: set[str]) -> str:
+    if file_kind(Path(lit.file)) is None:
+        return "a file the block reads with file()/templatefile(), which Checkov's checks are not shown"
     if lit.file in unreadable:
         return "Checkov skips files it cannot parse"
     if lit.file.endswith(".tf.json"):

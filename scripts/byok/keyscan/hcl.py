@@ -43,7 +43,10 @@ _TOKEN = re.compile(  # blanks before a token are part of its match: half the ma
 _STRING_BODY = re.compile(r"(?:[^\"\\$%\n]+|\\.|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*")
 _TRAVERSAL = re.compile(r"[ \t]*\.[ \t]*([^\W\d][\w-]*)")
 _DEEPER = re.compile(r"[ \t]*[.\[]")  # ``each.value.kms_key_id``: one attribute of the element, not all of it
-EACH = ("each.key", "each.value")  # a resource's ``for_each`` element, whole
+EACH = ("each.key", "each.value")
+# The literal path a ``file(``/``templatefile(`` call reads, module-relative (``${path.module}/`` or none).
+LOADED_PATH = r'[ \t]*\([ \t]*"(?:\$\{[ \t]*path\.(?:module|root|cwd)[ \t]*\}/)?(?P<file>[^"$%\\\n]+)"'
+_LOADED = re.compile(LOADED_PATH)  # a resource's ``for_each`` element, whole
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _TEMPLATE_OPEN = re.compile(r"(?<![$%])[$%]\{")
 
@@ -94,14 +97,29 @@ class Traversal:
     name: str  # "var.X", "local.X", or "each.key"/"each.value" (the whole element of the block's for_each)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A file read by ``file("${path.module}/x.json")``/``templatefile(...)`` at ``path`` of a block."""
+
+    block: Block
+    path: tuple[str, ...]
+    file: str  # as written, relative to the module directory
+
+
 @dataclass
 class ParsedFile:
     strings: list[StringValue] = field(default_factory=list)
     traversals: list[Traversal] = field(default_factory=list)
+    loaded: list[Loaded] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)  # top-level blocks, in order
     error: str | None = None
     unread_from: int | None = None  # with ``error``: the offset from which the text was not (reliably) read
     _lines: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> ParsedFile:
+        """An empty result that knows where the lines of ``text`` start."""
+        return cls(_lines=[0, *(m.end() for m in re.finditer("\n", text))])
 
     def line_at(self, offset: int) -> int:
         return bisect.bisect_right(self._lines, offset)
@@ -142,7 +160,7 @@ class ParseError(Exception):
 
 def parse(text: str, tfvars: bool = False) -> ParsedFile:
     """Every candidate string, traversal and top-level block of ``text``; ``error`` set if it is not valid."""
-    parsed = ParsedFile(_lines=[0, *(m.end() for m in re.finditer("\n", text))])
+    parsed = ParsedFile.of(text)
     try:
         _Scanner(text, parsed, tfvars).run()
     except ParseError as exc:
@@ -306,6 +324,10 @@ class _Scanner:
             return None, pos
         if kind == "close":
             return self.close(match), pos
+        if kind == "ident" and lexeme in ("file", "templatefile"):
+            loaded = _LOADED.match(self.text, pos)
+            if loaded:
+                self.parsed.loaded.append(Loaded(self.stack[-1].block, self.path(), loaded["file"]))
         if kind == "ident" and lexeme in ("var", "local", "each"):
             traversal = _TRAVERSAL.match(self.text, pos)
             if traversal:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from byok.keyscan import hcl, tfjson
 from byok.keyscan.catalogue import key_like_name, takes_key
-from byok.keyscan.reference import Found, KeyReference, literal_references
+from byok.keyscan.reference import CANDIDATE, Found, KeyReference, literal_references
 
 # ``.hcl``: Terragrunt's configuration (``terragrunt.hcl``, ``root.hcl``, ``env.hcl``), whose ``inputs`` and
 # ``remote_state`` hand values to Terraform modules and backends.
@@ -159,6 +159,7 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
     """
     scan = DirectoryScan()
     parsed_files: list[tuple[str, hcl.ParsedFile]] = []
+    directories: dict[str, Path] = {}  # file name -> its directory, where file()/templatefile() paths start
     unread: list[tuple[str, int, str]] = []  # broken files: name, first unread line, the unread text
     for path in files:
         name = _display(path, root)
@@ -173,6 +174,7 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
         if parsed.error or note:
             scan.unreadable.append(Unreadable(name, f"{name} {note or 'is not valid Terraform: ' + str(parsed.error)}"))
         parsed_files.append((name, parsed))
+        directories[name] = path.parent
         scan.block_kinds[name] = frozenset(block.kind for block in parsed.blocks)
         if parsed.unread_from is not None:
             unread.append((name, parsed.line_at(parsed.unread_from), text[parsed.unread_from :]))
@@ -192,7 +194,36 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
             scan.literals.extend(_literals(name, parsed, value, key_names, keyed))
     for name, first_line, rest in unread:
         scan.literals.extend(_unread_literals(name, first_line, rest, scan.literals))
+    scan.literals.extend(_loaded_literals(parsed_files, directories, root, key_names))
     return scan
+
+
+def _loaded_literals(
+    parsed_files: list[tuple[str, hcl.ParsedFile]], directories: dict[str, Path], root: Path, key_names: set[str]
+) -> Iterator[Literal]:
+    """Key ARNs in the policy and template files the module reads (``file()``, ``templatefile()``).
+
+    What such a file holds is written into the attribute as it stands: a key ARN there is hard-coded as surely
+    as one in the ``.tf`` file. Each file is reported once, with the first block that reads it; Terraform files
+    (scanned on their own) and files that do not exist or cannot be read (a path built at plan time, a
+    generated file) are left out.
+    """
+    done: set[str] = set()
+    for name, parsed in parsed_files:
+        for loaded in parsed.loaded:
+            path = Path(os.path.normpath(directories[name] / loaded.file))
+            if str(path) in done or file_kind(path) or not path.is_file():
+                continue
+            done.add(str(path))
+            try:
+                text, _ = read_source(path)
+            except OSError:
+                continue
+            if not CANDIDATE.search(text):
+                continue
+            content = hcl.ParsedFile.of(text)
+            value = hcl.StringValue(loaded.block, loaded.path, hcl.fill_templates(text), 0, heredoc=True)
+            yield from _literals(_display(path, root), content, value, key_names, set())
 
 
 def _unread_literals(file: str, first_line: int, rest: str, known: list[Literal]) -> Iterator[Literal]:
