@@ -187,3 +187,12 @@ def test_files_the_module_reads_are_searched_for_key_arns(tmp_path, call: str, f
     assert [(lit.file, lit.line, lit.address) for lit in literals] == (
         [("p.json", 2, "aws_iam_policy.p")] if found else []
     )
+
+
+def test_yaml_in_a_heredoc_names_a_bare_key_by_its_key(tmp_path) -> None:
+    """``kms_key_id: <id>`` in YAML is a key; ``run_id: <id>`` is not (a quoted string holds no YAML pairs)."""
+    file = tmp_path / "main.tf"
+    file.write_text(
+        f'locals {{\n  a = <<-EOT\n    kms_key_id: {KEY}\n    run_id: {KEY}\n  EOT\n  b = "kms_key_id: {KEY}"\n}}\n'
+    )
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == [3]
