@@ -189,10 +189,9 @@ def test_files_the_module_reads_are_searched_for_key_arns(tmp_path, call: str, f
     )
 
 
-def test_yaml_in_a_heredoc_names_a_bare_key_by_its_key(tmp_path) -> None:
-    """``kms_key_id: <id>`` in YAML is a key; ``run_id: <id>`` is not (a quoted string holds no YAML pairs)."""
+def test_yaml_and_shell_in_a_heredoc_name_a_bare_key_by_its_key(tmp_path) -> None:
+    """``kms_key_id: <id>``/``export KMS_KEY_ID=<id>`` are keys; ``run_id: <id>`` is not, nor a quoted string."""
     file = tmp_path / "main.tf"
-    file.write_text(
-        f'locals {{\n  a = <<-EOT\n    kms_key_id: {KEY}\n    run_id: {KEY}\n  EOT\n  b = "kms_key_id: {KEY}"\n}}\n'
-    )
-    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == [3]
+    heredoc = f"    kms_key_id: {KEY}\n    run_id: {KEY}\n    export KMS_KEY_ID={KEY}\n    RUN={KEY}\n"
+    file.write_text(f'locals {{\n  a = <<-EOT\n{heredoc}  EOT\n  b = "kms_key_id: {KEY}"\n}}\n')
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == [3, 5]

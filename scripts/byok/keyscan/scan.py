@@ -27,8 +27,11 @@ NOT_TERRAFORM = (".terraform.lock.hcl", ".pkr.hcl", ".tflint.hcl")
 SKIPPED_DIRS = frozenset({".terraform", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"})
 # A "Key": "value" pair of JSON inside a string or heredoc (escaped quotes allowed: JSON in a quoted string).
 _JSON_PAIR = re.compile(r"\\?\"([A-Za-z][\w-]*)\\?\"\s*:\s*\\?\"([^\"\\\n]*)\\?\"")
-# A ``key: value`` line of YAML in a heredoc or a file the module reads (``yamldecode(file("config.yaml"))``).
-_YAML_PAIR = re.compile(r"^[ \t-]*([A-Za-z][\w-]*)[ \t]*:[ \t]+[\"']?([^\"'\s#,{}\[\]]+)[\"']?[ \t]*(?:#.*)?$", re.M)
+# A ``key: value`` line of YAML or ``NAME=value`` of a shell script in a heredoc (cloud-init, ``user_data``) or a
+# file the module reads (``yamldecode(file("config.yaml"))``).
+_LINE_PAIR = re.compile(
+    r"^[ \t-]*(?:export[ \t]+)?([A-Za-z][\w-]*)[ \t]*(?::[ \t]+|=)[\"']?([^\"'\s#,{}\[\]]+)[\"']?[ \t]*(?:#.*)?$", re.M
+)
 _VALUE_KINDS = ("variable", "tfvars", "locals")  # blocks whose value reaches resources by var.X / local.X
 
 
@@ -308,7 +311,7 @@ def _literals(
     attribute = ".".join(path)
     for hit in literal_references(value.value, takes):
         found[(hit.offset, hit.reference.name)] = (hit, attribute)
-    pairs = [*_JSON_PAIR.finditer(value.value), *(_YAML_PAIR.finditer(value.value) if value.heredoc else ())]
+    pairs = [*_JSON_PAIR.finditer(value.value), *(_LINE_PAIR.finditer(value.value) if value.heredoc else ())]
     for pair in pairs:
         for hit in literal_references(pair[2], key_like_name(pair[1])):
             offset = pair.start(2) + hit.offset
