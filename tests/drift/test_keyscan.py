@@ -195,3 +195,10 @@ def test_yaml_and_shell_in_a_heredoc_name_a_bare_key_by_its_key(tmp_path) -> Non
     heredoc = f"    kms_key_id: {KEY}\n    run_id: {KEY}\n    export KMS_KEY_ID={KEY}\n    RUN={KEY}\n"
     file.write_text(f'locals {{\n  a = <<-EOT\n{heredoc}  EOT\n  b = "kms_key_id: {KEY}"\n}}\n')
     assert [lit.line for lit in scan_directory([file], tmp_path).literals] == [3, 5]
+
+
+def test_a_for_each_of_key_ids_in_json_syntax(tmp_path) -> None:
+    file = tmp_path / "main.tf.json"
+    body = f'{{"for_each": {{"a": "{KEY}"}},\n "target_key_id": "${{each.value}}", "name": "alias/${{each.key}}"}}'
+    file.write_text(f'{{"resource": {{"aws_kms_alias": {{"a": {body}}}}}}}\n')
+    assert [(lit.line, lit.attribute) for lit in scan_directory([file], tmp_path).literals] == [(1, "for_each.a")]

@@ -24,7 +24,10 @@ from byok.keyscan.reference import CANDIDATE, Found, KeyReference, literal_refer
 SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
 # HCL that is not Terraform's: the provider lock file (hashes), Packer templates, TFLint's configuration.
 NOT_TERRAFORM = (".terraform.lock.hcl", ".pkr.hcl", ".tflint.hcl")
-SKIPPED_DIRS = frozenset({".terraform", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"})
+# Caches of downloaded modules and tools (Terraform's, Terragrunt's), not the estate's own code.
+SKIPPED_DIRS = frozenset(
+    {".terraform", ".terragrunt-cache", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"}
+)
 # A "Key": "value" pair of JSON inside a string or heredoc (escaped quotes allowed: JSON in a quoted string).
 _JSON_PAIR = re.compile(r"\\?\"([A-Za-z][\w-]*)\\?\"\s*:\s*\\?\"([^\"\\\n]*)\\?\"")
 # A ``key: value`` line of YAML or ``NAME=value`` of a shell script in a heredoc (cloud-init, ``user_data``) or a
