@@ -202,3 +202,10 @@ def test_a_for_each_of_key_ids_in_json_syntax(tmp_path) -> None:
     body = f'{{"for_each": {{"a": "{KEY}"}},\n "target_key_id": "${{each.value}}", "name": "alias/${{each.key}}"}}'
     file.write_text(f'{{"resource": {{"aws_kms_alias": {{"a": {body}}}}}}}\n')
     assert [(lit.line, lit.attribute) for lit in scan_directory([file], tmp_path).literals] == [(1, "for_each.a")]
+
+
+@pytest.mark.parametrize(("template", "found"), [("arn:aws:kms:%s:%s:key/%s", True), ("arn:aws:s3:::%s/%s", False)])
+def test_a_key_id_handed_to_a_format_that_builds_a_key_arn(tmp_path, template: str, found: bool) -> None:
+    file = tmp_path / "main.tf"
+    file.write_text(f'locals {{\n  k = format("{template}", var.region, "123456789012",\n    "{KEY}")\n}}\n')
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == ([3] if found else [])

@@ -35,6 +35,7 @@ _JSON_PAIR = re.compile(r"\\?\"([A-Za-z][\w-]*)\\?\"\s*:\s*\\?\"([^\"\\\n]*)\\?\
 _LINE_PAIR = re.compile(
     r"^[ \t-]*(?:export[ \t]+)?([A-Za-z][\w-]*)[ \t]*(?::[ \t]+|=)[\"']?([^\"'\s#,{}\[\]]+)[\"']?[ \t]*(?:#.*)?$", re.M
 )
+_KMS_FORMAT = re.compile(r":kms:[^\s\"]*:key/%(?:\[\d+\])?s")
 _VALUE_KINDS = ("variable", "tfvars", "locals")  # blocks whose value reaches resources by var.X / local.X
 
 
@@ -187,19 +188,26 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
         if parsed.unread_from is not None:
             unread.append((name, parsed.line_at(parsed.unread_from), text[parsed.unread_from :]))
     keyed = _keyed_by_for_each(parsed_files)
+    formats = {  # format("arn:aws:kms:%s:%s:key/%s", ..., "<key id>"): the ID's sibling builds a key ARN
+        (name, value.block, value.path)
+        for name, parsed in parsed_files
+        for value in parsed.strings
+        if _KMS_FORMAT.search(value.value)
+    }
+    places: set[tuple[object, ...]] = {*keyed, *formats}
     key_names = {
         traversal.name
         for name, parsed in parsed_files
         for traversal in parsed.traversals
         if traversal.name not in hcl.EACH
-        and (_takes(traversal.block, traversal.path, name, keyed) or _feeds_each(traversal, name, keyed))
+        and (_takes(traversal.block, traversal.path, name, places) or _feeds_each(traversal, name, keyed))
     }
     for name, parsed in parsed_files:
         for traversal in parsed.traversals:
             if traversal.name in key_names:
                 scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name, traversal.block.kind))
         for value in parsed.strings:
-            scan.literals.extend(_literals(name, parsed, value, key_names, keyed))
+            scan.literals.extend(_literals(name, parsed, value, key_names, places))
     for name, first_line, rest in unread:
         scan.literals.extend(_unread_literals(name, first_line, rest, scan.literals))
     scan.literals.extend(_loaded_literals(parsed_files, directories, root, key_names))
@@ -289,9 +297,12 @@ def _feeds_each(traversal: hcl.Traversal, file: str, keyed: set[tuple[str, hcl.B
     return traversal.path[:1] == ("for_each",) and (file, traversal.block) in keyed
 
 
-def _takes(block: hcl.Block, path: tuple[str, ...], file: str, keyed: set[tuple[str, hcl.Block]]) -> bool:
-    """Whether a bare key ID at ``path`` of ``block`` is a key: the catalogue, or the for_each of a keyed block."""
-    if path[:1] == ("for_each",) and (file, block) in keyed:
+def _takes(block: hcl.Block, path: tuple[str, ...], file: str, keyed: set[tuple[object, ...]]) -> bool:
+    """Whether a bare key ID at ``path`` of ``block`` is a key: the catalogue, the for_each of a keyed block, or
+    an argument of a ``format()`` that builds a key ARN (``keyed`` holds ``(file, block)`` for the first,
+    ``(file, block, path)`` for the second).
+    """
+    if (path[:1] == ("for_each",) and (file, block) in keyed) or (file, block, path) in keyed:
         return True
     return takes_key(block.kind, block.type, path, _names(block))
 
@@ -301,7 +312,7 @@ def _literals(
     parsed: hcl.ParsedFile,
     value: hcl.StringValue,
     key_names: set[str],
-    keyed: set[tuple[str, hcl.Block]],
+    keyed: set[tuple[object, ...]],
 ) -> Iterator[Literal]:
     block, path = value.block, value.path
     if _prose(path):
