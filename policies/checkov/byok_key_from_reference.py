@@ -13,7 +13,8 @@ data-source reference failed. The same check runs on resources, data sources, pr
 each failure lists ``file:line: address attribute is the literal ...`` for every literal it found.
 
 Checkov never shows a check a ``.tf.json`` file, an unparseable file, a symlinked directory, a backend
-block, an output or a value no checked block uses; ``byok drift code`` reports literals there too. So the
+block, an output, a value no checked block uses, a Terragrunt ``inputs``/``remote_state`` or the policy and
+template files a block reads (``file()``, ``templatefile()``); ``byok drift code`` reports literals there too. So the
 first block the check judges in a directory also reports that directory's literals no check is shown and
 its unreadable files (and those of directories below it where Checkov checks nothing), with their own file
 and line and the reason: see ``byok.keyscan.checkov_view``. Each literal is reported once.
