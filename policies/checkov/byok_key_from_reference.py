@@ -13,7 +13,8 @@ data-source reference failed. The same check runs on resources, data sources, pr
 each failure lists ``file:line: address attribute is the literal ...`` for every literal it found.
 
 Checkov never shows a check a ``.tf.json`` file, an unparseable file, a symlinked directory, a backend
-block, an output or a value no checked block uses; ``byok drift code`` reports literals there too. So the
+block, an output, a value no checked block uses, a Terragrunt ``inputs``/``remote_state`` or the policy and
+template files a block reads (``file()``, ``templatefile()``); ``byok drift code`` reports literals there too. So the
 first block the check judges in a directory also reports that directory's literals no check is shown and
 its unreadable files (and those of directories below it where Checkov checks nothing), with their own file
 and line and the reason: see ``byok.keyscan.checkov_view``. Each literal is reported once.
@@ -51,13 +52,22 @@ def judge(check: Any, conf: dict[str, Any]) -> CheckResult:
         return CheckResult.UNKNOWN  # a plan's provider configuration: not source code
     start, end = conf.get("__start_line__", 0), conf.get("__end_line__", 0)
     literals = [lit for lit in block_literals(path, start, end) if lit.reference.pins_key]
+    first = _REPORTED.setdefault((path, start, end), conf.get("__address__", f"{path.name}:{start}"))
     for lit in literals:
+        if first != conf.get("__address__", first):  # another instance of a for_each/count block
+            check.details.append(f"the same block as {first}, which lists its literals")
+            break
         check.details.append(
             f"{lit.file}:{lit.line}: {lit.address} {lit.attribute} is the literal {lit.reference.kind} {lit.text}"
         )
     check.evaluated_keys = sorted({lit.attribute.split(".")[0] for lit in literals if lit.address})
     hidden = report_sweeps(check, path)  # always: it is handed out once, to the first block judged here
     return CheckResult.FAILED if literals or hidden else CheckResult.PASSED
+
+
+# Checkov judges each instance of a ``for_each``/``count`` block (``aws_kms_alias.teams["orders"]``) on its own;
+# every instance fails, and the first one judged lists the block's literals, so each is reported once.
+_REPORTED: dict[tuple[Path, int, int], str] = {}
 
 
 def report_sweeps(check: Any, path: Path) -> bool:

@@ -65,6 +65,8 @@ def checkov_reports(result: CheckovResult) -> tuple[list[str], list[str]]:
     literals, unreadable = [], []
     for record in result.failed_for("CKV_BYOK_1"):
         for detail in record.details:
+            if detail.startswith("the same block as "):
+                continue  # another instance of a for_each block: its literals are listed once, with the first
             name, line = re.match(r"(.+?)(?::(\d+))?: ", detail).groups()  # type: ignore[union-attr]
             where = Path(os.path.normpath(record.file.parent / name)).relative_to(CORPUS).as_posix()
             if line:

@@ -75,6 +75,8 @@ def test_every_file_is_parsed_and_a_broken_one_is_reported(tmp_path):
     (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "c" {\n  bucket = "c\n}\n')
     (tmp_path / ".terraform").mkdir()
     (tmp_path / ".terraform" / "cached.tf").write_text("not terraform at all {")
+    (tmp_path / ".terragrunt-cache" / "x").mkdir(parents=True)
+    (tmp_path / ".terragrunt-cache" / "x" / "main.tf").write_text("a copy of a module {")
     [gap] = scan([CodeSource(tmp_path)], Intent()).findings
     assert (gap.rule_id, gap.severity, gap.resource.file) == ("BYOK-D013", Severity.HIGH, "broken.tf")
     assert "unterminated string at line 2" in gap.detail and "valid UTF-8 HCL" in gap.remediation

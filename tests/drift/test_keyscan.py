@@ -11,7 +11,7 @@ import pytest
 from byok.keyscan.catalogue import DATA_SOURCES, RESOURCES, catalogued_paths, key_like_name, takes_key
 from byok.keyscan.hcl import fill_templates, parse
 from byok.keyscan.reference import ReferenceKind, literal_references
-from byok.keyscan.scan import scan_directory
+from byok.keyscan.scan import scan_directory, scan_tree
 
 KEY = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 ARN = f"arn:aws:kms:eu-west-1:123456789012:key/{KEY}"
@@ -38,6 +38,9 @@ def kinds(value: str, takes_key: bool) -> list[ReferenceKind]:
         ("alias/app", False, []),  # a description mentioning an alias path
         ("arn:aws:kms:eu-west-1:123456789012:alias/app", False, [ReferenceKind.ALIAS_ARN]),
         ("mrk-0123456789abcdef0123456789abcdef", True, [ReferenceKind.KEY_ID]),
+        ("arn:aws:kms:*:123456789012:key/mrk-0123456789abcdef0123456789abcdef", False, [ReferenceKind.KEY_ARN]),
+        (f"arn:aws:kms:eu-west-1:*:key/{KEY}", False, [ReferenceKind.KEY_ARN]),  # wildcards in a policy
+        ("arn:aws:kms:*:*:key/*", False, []),
     ],
 )
 def test_what_is_a_key_reference(value: str, takes: bool, expected: list[ReferenceKind]) -> None:
@@ -52,7 +55,11 @@ def test_names_that_take_a_key(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["key", "hash_key", "range_key", "api_key_id", "access_key_id", "principal_id", "trace", "id", "ssh_key"]
+    "name",
+    [
+        *("key", "hash_key", "range_key", "api_key_id", "access_key_id", "principal_id", "trace", "id", "ssh_key"),
+        *("instrumentation_key", "ingest_key", "subscription_key", "enrollment_key", "sdk_key", "deploy_key"),
+    ],
 )
 def test_names_that_do_not(name: str) -> None:
     assert not key_like_name(name)
@@ -143,3 +150,62 @@ def test_a_broken_file_still_names_the_key_arns_after_its_error(tmp_path, suffix
     assert [u.file for u in scan.unreadable] == [file.name]
     expected = [(2, KEY), (5, other.rsplit("/", 1)[1])] if suffix == ".tf" else [(1, KEY), (2, other.rsplit("/", 1)[1])]
     assert [(lit.line, lit.reference.name) for lit in scan.literals] == expected
+
+
+@pytest.mark.parametrize(
+    ("element", "found"),
+    [("each.value", True), ("each.key", True), ("each.value.id", False), ('each.value["id"]', False)],
+)
+def test_a_for_each_handed_whole_to_a_key_attribute_holds_keys(tmp_path, element: str, found: bool) -> None:
+    file = tmp_path / "main.tf"
+    file.write_text(f'resource "aws_kms_grant" "g" {{\n  for_each = toset(["{KEY}"])\n  key_id = {element}\n}}\n')
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == ([2] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("name", "found"), [("terragrunt.hcl", True), ("root.hcl", True), ("image.pkr.hcl", False), (".tflint.hcl", False)]
+)
+def test_terragrunt_files_are_scanned_other_hcl_dialects_are_not(tmp_path, name: str, found: bool) -> None:
+    (tmp_path / name).write_text(f'inputs = {{\n  kms_key_id = "{KEY}"\n}}\n')
+    literals = [lit for scan in scan_tree(tmp_path) for lit in scan.literals]
+    assert [(lit.file, lit.line) for lit in literals] == ([(name, 2)] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("call", "found"),
+    [
+        ('file("${path.module}/p.json")', True),
+        ('templatefile("p.json", {})', True),
+        ('"${file("${path.module}/p.json")}"', True),
+        ('file("${path.module}/${var.env}.json")', False),  # built at plan time: nothing to read
+    ],
+)
+def test_files_the_module_reads_are_searched_for_key_arns(tmp_path, call: str, found: bool) -> None:
+    (tmp_path / "p.json").write_text(f'{{\n  "Resource": "{ARN}"\n}}\n')
+    (tmp_path / "main.tf").write_text(f'resource "aws_iam_policy" "p" {{\n  policy = {call}\n}}\n')
+    literals = scan_directory([tmp_path / "main.tf"], tmp_path).literals
+    assert [(lit.file, lit.line, lit.address) for lit in literals] == (
+        [("p.json", 2, "aws_iam_policy.p")] if found else []
+    )
+
+
+def test_yaml_and_shell_in_a_heredoc_name_a_bare_key_by_its_key(tmp_path) -> None:
+    """``kms_key_id: <id>``/``export KMS_KEY_ID=<id>`` are keys; ``run_id: <id>`` is not, nor a quoted string."""
+    file = tmp_path / "main.tf"
+    heredoc = f"    kms_key_id: {KEY}\n    run_id: {KEY}\n    export KMS_KEY_ID={KEY}\n    RUN={KEY}\n"
+    file.write_text(f'locals {{\n  a = <<-EOT\n{heredoc}  EOT\n  b = "kms_key_id: {KEY}"\n}}\n')
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == [3, 5]
+
+
+def test_a_for_each_of_key_ids_in_json_syntax(tmp_path) -> None:
+    file = tmp_path / "main.tf.json"
+    body = f'{{"for_each": {{"a": "{KEY}"}},\n "target_key_id": "${{each.value}}", "name": "alias/${{each.key}}"}}'
+    file.write_text(f'{{"resource": {{"aws_kms_alias": {{"a": {body}}}}}}}\n')
+    assert [(lit.line, lit.attribute) for lit in scan_directory([file], tmp_path).literals] == [(1, "for_each.a")]
+
+
+@pytest.mark.parametrize(("template", "found"), [("arn:aws:kms:%s:%s:key/%s", True), ("arn:aws:s3:::%s/%s", False)])
+def test_a_key_id_handed_to_a_format_that_builds_a_key_arn(tmp_path, template: str, found: bool) -> None:
+    file = tmp_path / "main.tf"
+    file.write_text(f'locals {{\n  k = format("{template}", var.region, "123456789012",\n    "{KEY}")\n}}\n')
+    assert [lit.line for lit in scan_directory([file], tmp_path).literals] == ([3] if found else [])

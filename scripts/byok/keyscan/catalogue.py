@@ -180,7 +180,10 @@ DEFINITIONS: frozenset[tuple[str, str]] = frozenset({("aws_kms_alias", "name")})
 _OTHER_KEYS = frozenset(
     {"api", "access", "secret", "ssh", "public", "private", "license", "partition", "sort", "hash", "range",
      "primary", "foreign", "idempotency", "object", "cache", "client", "session", "tag", "dedup", "routing",
-     "signing", "host", "pgp", "deduplication", "s3", "ssm", "attribute", "map", "lookup"}
+     "signing", "host", "pgp", "deduplication", "s3", "ssm", "attribute", "map", "lookup",
+     # keys of monitoring, SaaS and other clouds' services, often UUIDs (an Azure instrumentation key)
+     "instrumentation", "ingest", "ingestion", "integration", "enrollment", "subscription", "secondary",
+     "webhook", "sdk", "mobile", "registration", "activation", "consumer", "deploy", "auth", "storage"}
 )  # fmt: skip
 _NAME_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_|$)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # Attribute-path parts under which a value is data about the resource, never a key it uses.

@@ -1,6 +1,6 @@
 """Which literal keys Checkov never hands to a check, and why: the pack's check reports those itself.
 
-Checkov 3.3.30 builds a check's input only from ``*.tf`` files it can parse, in directories it reaches by
+Checkov 3.3.30 builds a check's input only from ``*.tf`` and ``*.hcl`` files it can parse, in directories it reaches by
 ``os.walk`` without following symlinks (``tf_parser._parse_directory``), skipping hidden and ignored names
 (:class:`CheckovWalk`); it does not load ``.tf.json`` at
 all (``tf_parser``: "TODO: add support for .tf.json"), drops a file it cannot parse, and has check types
@@ -24,10 +24,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from byok.keyscan.scan import Literal, Unreadable, scan_directory, source_files
+from byok.keyscan.scan import Literal, Unreadable, file_kind, scan_directory, source_files
 
 CHECKED_KINDS = frozenset({"resource", "data", "provider", "module"})  # Checkov's Terraform check types
 VALUE_KINDS = frozenset({"variable", "locals", "tfvars"})
+_READ = (".tf", ".hcl")  # what Checkov's Terraform parser loads (``tf_parser``), Terragrunt files included
 RUN = Path()  # the host of directories with no checked block anywhere above them: the run's first block
 
 
@@ -77,7 +78,7 @@ def view_directory(directory: Path, files: list[Path], root: Path, walk: Checkov
     skipped = {name for name in scan.block_kinds if walk.skips(name.rsplit("/", 1)[-1])}
     read = set()
     if not_walked is None:
-        read = {name for name in scan.block_kinds if name.endswith(".tf") and name not in unreadable | skipped}
+        read = {name for name in scan.block_kinds if name.endswith(_READ) and name not in unreadable | skipped}
     checked = any(scan.block_kinds[name] & CHECKED_KINDS for name in read)
     used = {flow.name for flow in scan.flows if flow.file in read and flow.block_kind in CHECKED_KINDS}
     unseen = []
@@ -142,10 +143,14 @@ def _not_walked(directory: Path, root: Path, walk: CheckovWalk) -> str | None:
 
 
 def _reason(lit: Literal, unreadable: set[str]) -> str:
+    if file_kind(Path(lit.file)) is None:
+        return "a file the block reads with file()/templatefile(), which Checkov's checks are not shown"
     if lit.file in unreadable:
         return "Checkov skips files it cannot parse"
     if lit.file.endswith(".tf.json"):
         return "Checkov does not read .tf.json files"
     if lit.block_kind in VALUE_KINDS:
         return "no block Checkov checks uses the value"
+    if lit.block_kind == "root":
+        return "Checkov has no check type for top-level attributes (Terragrunt inputs)"
     return f"Checkov has no check type for {'backend' if lit.block_kind == 'terraform' else lit.block_kind} blocks"

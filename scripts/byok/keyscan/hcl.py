@@ -3,7 +3,7 @@
 Not a full HCL parser: a tokenizer that knows HCL's structure (blocks with labels, attributes, objects,
 brackets, quoted templates with nested interpolations, heredocs, the three comment forms) and keeps what a
 key scan needs: every string value that could hold a key reference with its block and attribute path, and
-the ``var.X``/``local.X`` traversals. It is iterative (an expression nested 400 levels deep is a list
+the ``var.X``/``local.X``/``each.value`` traversals. It is iterative (an expression nested 400 levels deep is a list
 400 entries long, never a recursion), reads a file in one pass with one regular expression, and reports the
 first structural error (an unterminated string, heredoc or comment, an unbalanced bracket, a body item that
 is neither an attribute nor a block) with its line, after which the file counts as unparseable.
@@ -42,6 +42,11 @@ _TOKEN = re.compile(  # blanks before a token are part of its match: half the ma
 )
 _STRING_BODY = re.compile(r"(?:[^\"\\$%\n]+|\\.|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*")
 _TRAVERSAL = re.compile(r"[ \t]*\.[ \t]*([^\W\d][\w-]*)")
+_DEEPER = re.compile(r"[ \t]*[.\[]")  # ``each.value.kms_key_id``: one attribute of the element, not all of it
+EACH = ("each.key", "each.value")
+# The literal path a ``file(``/``templatefile(`` call reads, module-relative (``${path.module}/`` or none).
+LOADED_PATH = r'[ \t]*\([ \t]*"(?:\$\{[ \t]*path\.(?:module|root|cwd)[ \t]*\}/)?(?P<file>[^"$%\\\n]+)"'
+_LOADED = re.compile(LOADED_PATH)  # a resource's ``for_each`` element, whole
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _TEMPLATE_OPEN = re.compile(r"(?<![$%])[$%]\{")
 
@@ -89,17 +94,32 @@ class Traversal:
 
     block: Block
     path: tuple[str, ...]
-    name: str  # "var.X" or "local.X"
+    name: str  # "var.X", "local.X", or "each.key"/"each.value" (the whole element of the block's for_each)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A file read by ``file("${path.module}/x.json")``/``templatefile(...)`` at ``path`` of a block."""
+
+    block: Block
+    path: tuple[str, ...]
+    file: str  # as written, relative to the module directory
 
 
 @dataclass
 class ParsedFile:
     strings: list[StringValue] = field(default_factory=list)
     traversals: list[Traversal] = field(default_factory=list)
+    loaded: list[Loaded] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)  # top-level blocks, in order
     error: str | None = None
     unread_from: int | None = None  # with ``error``: the offset from which the text was not (reliably) read
     _lines: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> ParsedFile:
+        """An empty result that knows where the lines of ``text`` start."""
+        return cls(_lines=[0, *(m.end() for m in re.finditer("\n", text))])
 
     def line_at(self, offset: int) -> int:
         return bisect.bisect_right(self._lines, offset)
@@ -140,7 +160,7 @@ class ParseError(Exception):
 
 def parse(text: str, tfvars: bool = False) -> ParsedFile:
     """Every candidate string, traversal and top-level block of ``text``; ``error`` set if it is not valid."""
-    parsed = ParsedFile(_lines=[0, *(m.end() for m in re.finditer("\n", text))])
+    parsed = ParsedFile.of(text)
     try:
         _Scanner(text, parsed, tfvars).run()
     except ParseError as exc:
@@ -304,11 +324,16 @@ class _Scanner:
             return None, pos
         if kind == "close":
             return self.close(match), pos
-        if kind == "ident" and lexeme in ("var", "local"):
+        if kind == "ident" and lexeme in ("file", "templatefile"):
+            loaded = _LOADED.match(self.text, pos)
+            if loaded:
+                self.parsed.loaded.append(Loaded(self.stack[-1].block, self.path(), loaded["file"]))
+        if kind == "ident" and lexeme in ("var", "local", "each"):
             traversal = _TRAVERSAL.match(self.text, pos)
             if traversal:
                 name = f"{lexeme}.{traversal[1]}"
-                self.parsed.traversals.append(Traversal(self.stack[-1].block, self.path(), name))
+                if lexeme != "each" or name in EACH and not _DEEPER.match(self.text, traversal.end()):
+                    self.parsed.traversals.append(Traversal(self.stack[-1].block, self.path(), name))
                 return None, traversal.end()
         return None, pos
 

@@ -25,9 +25,11 @@ ALIAS_NAME = re.compile(rf"^(?P<name>{_ALIAS})$")
 KEY_ARN = re.compile(rf"^{_ARN_HEAD}key/(?P<name>{_KEY_ID})$", re.IGNORECASE)
 ALIAS_ARN = re.compile(rf"^{_ARN_HEAD}(?P<name>{_ALIAS})$")
 GENERATION_ALIAS = re.compile(r"^alias/(?P<key>[a-z0-9][a-z0-9-]*?)-g(?P<generation>\d+)$")
-# A KMS ARN inside a longer string; partition, region and account may be interpolated (placeholders) or
-# left to format()/formatlist() verbs (``arn:aws:kms:%s:${local.account}:key/mrk-...``).
-_HOLE = rf"(?:{PLACEHOLDER}+|%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z])"
+# A KMS ARN inside a longer string; partition, region and account may be interpolated (placeholders),
+# left to format()/formatlist() verbs (``arn:aws:kms:%s:${local.account}:key/mrk-...``) or, in IAM and key
+# policies, wildcards (``arn:aws:kms:*:111122223333:key/mrk-...`` names one multi-Region key in every Region).
+_FILLED = rf"(?:{PLACEHOLDER}+|%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z])"  # filled in when Terraform runs
+_HOLE = rf"(?:{_FILLED}|\*)"
 EMBEDDED_ARN = re.compile(
     rf"(?<![\w-])arn:(?P<partition>aws(?:-cn|-us-gov|-eusc|-iso(?:-[a-z])?)?|{_HOLE}):kms:"
     rf"(?P<region>[a-z]{{2}}(?:-[a-z]+)+-\d|{_HOLE}):(?P<account>\d{{12}}|{_HOLE}):"
@@ -140,4 +142,4 @@ def _embedded(match: re.Match[str]) -> Found:
         kind, name = ReferenceKind.ALIAS_ARN, match["alias"]
     partition = known("partition") or "aws"
     reference = KeyReference(kind, name, known("account"), known("region"), partition.lower())
-    return Found(reference, match.start(), re.sub(_HOLE, "${…}", match[0]))
+    return Found(reference, match.start(), re.sub(_FILLED, "${…}", match[0]))

@@ -17,12 +17,25 @@ from pathlib import Path
 
 from byok.keyscan import hcl, tfjson
 from byok.keyscan.catalogue import key_like_name, takes_key
-from byok.keyscan.reference import Found, KeyReference, literal_references
+from byok.keyscan.reference import CANDIDATE, Found, KeyReference, literal_references
 
-SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
-SKIPPED_DIRS = frozenset({".terraform", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"})
+# ``.hcl``: Terragrunt's configuration (``terragrunt.hcl``, ``root.hcl``, ``env.hcl``), whose ``inputs`` and
+# ``remote_state`` hand values to Terraform modules and backends.
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
+# HCL that is not Terraform's: the provider lock file (hashes), Packer templates, TFLint's configuration.
+NOT_TERRAFORM = (".terraform.lock.hcl", ".pkr.hcl", ".tflint.hcl")
+# Caches of downloaded modules and tools (Terraform's, Terragrunt's), not the estate's own code.
+SKIPPED_DIRS = frozenset(
+    {".terraform", ".terragrunt-cache", ".git", ".venv", "node_modules", "__pycache__", ".external_modules"}
+)
 # A "Key": "value" pair of JSON inside a string or heredoc (escaped quotes allowed: JSON in a quoted string).
 _JSON_PAIR = re.compile(r"\\?\"([A-Za-z][\w-]*)\\?\"\s*:\s*\\?\"([^\"\\\n]*)\\?\"")
+# A ``key: value`` line of YAML or ``NAME=value`` of a shell script in a heredoc (cloud-init, ``user_data``) or a
+# file the module reads (``yamldecode(file("config.yaml"))``).
+_LINE_PAIR = re.compile(
+    r"^[ \t-]*(?:export[ \t]+)?([A-Za-z][\w-]*)[ \t]*(?::[ \t]+|=)[\"']?([^\"'\s#,{}\[\]]+)[\"']?[ \t]*(?:#.*)?$", re.M
+)
+_KMS_FORMAT = re.compile(r":kms:[^\s\"]*:key/%(?:\[\d+\])?s")
 _VALUE_KINDS = ("variable", "tfvars", "locals")  # blocks whose value reaches resources by var.X / local.X
 
 
@@ -83,6 +96,8 @@ class DirectoryScan:
 def file_kind(path: Path) -> str | None:
     """The suffix of ``SUFFIXES`` the file has, or None when it is not a Terraform file."""
     name = path.name
+    if name.endswith(NOT_TERRAFORM):
+        return None
     return next((suffix for suffix in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(suffix)), None)
 
 
@@ -153,6 +168,7 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
     """
     scan = DirectoryScan()
     parsed_files: list[tuple[str, hcl.ParsedFile]] = []
+    directories: dict[str, Path] = {}  # file name -> its directory, where file()/templatefile() paths start
     unread: list[tuple[str, int, str]] = []  # broken files: name, first unread line, the unread text
     for path in files:
         name = _display(path, root)
@@ -167,24 +183,63 @@ def scan_directory(files: Iterable[Path], root: Path) -> DirectoryScan:
         if parsed.error or note:
             scan.unreadable.append(Unreadable(name, f"{name} {note or 'is not valid Terraform: ' + str(parsed.error)}"))
         parsed_files.append((name, parsed))
+        directories[name] = path.parent
         scan.block_kinds[name] = frozenset(block.kind for block in parsed.blocks)
         if parsed.unread_from is not None:
             unread.append((name, parsed.line_at(parsed.unread_from), text[parsed.unread_from :]))
+    keyed = _keyed_by_for_each(parsed_files)
+    formats = {  # format("arn:aws:kms:%s:%s:key/%s", ..., "<key id>"): the ID's sibling builds a key ARN
+        (name, value.block, value.path)
+        for name, parsed in parsed_files
+        for value in parsed.strings
+        if _KMS_FORMAT.search(value.value)
+    }
+    places: set[tuple[object, ...]] = {*keyed, *formats}
     key_names = {
         traversal.name
-        for _, parsed in parsed_files
+        for name, parsed in parsed_files
         for traversal in parsed.traversals
-        if takes_key(traversal.block.kind, traversal.block.type, traversal.path, _names(traversal.block))
+        if traversal.name not in hcl.EACH
+        and (_takes(traversal.block, traversal.path, name, places) or _feeds_each(traversal, name, keyed))
     }
     for name, parsed in parsed_files:
         for traversal in parsed.traversals:
             if traversal.name in key_names:
                 scan.flows.append(KeyFlow(name, traversal.block.start_line, traversal.name, traversal.block.kind))
         for value in parsed.strings:
-            scan.literals.extend(_literals(name, parsed, value, key_names))
+            scan.literals.extend(_literals(name, parsed, value, key_names, places))
     for name, first_line, rest in unread:
         scan.literals.extend(_unread_literals(name, first_line, rest, scan.literals))
+    scan.literals.extend(_loaded_literals(parsed_files, directories, root, key_names))
     return scan
+
+
+def _loaded_literals(
+    parsed_files: list[tuple[str, hcl.ParsedFile]], directories: dict[str, Path], root: Path, key_names: set[str]
+) -> Iterator[Literal]:
+    """Key ARNs in the policy and template files the module reads (``file()``, ``templatefile()``).
+
+    What such a file holds is written into the attribute as it stands: a key ARN there is hard-coded as surely
+    as one in the ``.tf`` file. Each file is reported once, with the first block that reads it; Terraform files
+    (scanned on their own) and files that do not exist or cannot be read (a path built at plan time, a
+    generated file) are left out.
+    """
+    done: set[str] = set()
+    for name, parsed in parsed_files:
+        for loaded in parsed.loaded:
+            path = Path(os.path.normpath(directories[name] / loaded.file))
+            if str(path) in done or file_kind(path) or not path.is_file():
+                continue
+            done.add(str(path))
+            try:
+                text, _ = read_source(path)
+            except OSError:
+                continue
+            if not CANDIDATE.search(text):
+                continue
+            content = hcl.ParsedFile.of(text)
+            value = hcl.StringValue(loaded.block, loaded.path, hcl.fill_templates(text), 0, heredoc=True)
+            yield from _literals(_display(path, root), content, value, key_names, set())
 
 
 def _unread_literals(file: str, first_line: int, rest: str, known: list[Literal]) -> Iterator[Literal]:
@@ -224,19 +279,54 @@ def _prose(path: tuple[str, ...]) -> bool:
     return any(part.lower().endswith("description") or part == "error_message" for part in path)
 
 
-def _literals(file: str, parsed: hcl.ParsedFile, value: hcl.StringValue, key_names: set[str]) -> Iterator[Literal]:
+def _keyed_by_for_each(parsed_files: list[tuple[str, hcl.ParsedFile]]) -> set[tuple[str, hcl.Block]]:
+    """Blocks that hand their ``for_each`` element whole (``each.value``/``each.key``) to an attribute taking a key.
+
+    ``for_each = { app = "<key id>" }`` with ``target_key_id = each.value``: the map's values are keys.
+    """
+    return {
+        (name, traversal.block)
+        for name, parsed in parsed_files
+        for traversal in parsed.traversals
+        if traversal.name in hcl.EACH
+        and takes_key(traversal.block.kind, traversal.block.type, traversal.path, _names(traversal.block))
+    }
+
+
+def _feeds_each(traversal: hcl.Traversal, file: str, keyed: set[tuple[str, hcl.Block]]) -> bool:
+    return traversal.path[:1] == ("for_each",) and (file, traversal.block) in keyed
+
+
+def _takes(block: hcl.Block, path: tuple[str, ...], file: str, keyed: set[tuple[object, ...]]) -> bool:
+    """Whether a bare key ID at ``path`` of ``block`` is a key: the catalogue, the for_each of a keyed block, or
+    an argument of a ``format()`` that builds a key ARN (``keyed`` holds ``(file, block)`` for the first,
+    ``(file, block, path)`` for the second).
+    """
+    if (path[:1] == ("for_each",) and (file, block) in keyed) or (file, block, path) in keyed:
+        return True
+    return takes_key(block.kind, block.type, path, _names(block))
+
+
+def _literals(
+    file: str,
+    parsed: hcl.ParsedFile,
+    value: hcl.StringValue,
+    key_names: set[str],
+    keyed: set[tuple[object, ...]],
+) -> Iterator[Literal]:
     block, path = value.block, value.path
     if _prose(path):
         return
     address = block.address(path)
-    takes = takes_key(block.kind, block.type, path, _names(block))
+    takes = _takes(block, path, file, keyed)
     if not takes and block.kind in _VALUE_KINDS and address in key_names:
         takes = block.kind != "variable" or path[:1] == ("default",)
     found: dict[tuple[int, str], tuple[Found, str]] = {}
     attribute = ".".join(path)
     for hit in literal_references(value.value, takes):
         found[(hit.offset, hit.reference.name)] = (hit, attribute)
-    for pair in _JSON_PAIR.finditer(value.value):
+    pairs = [*_JSON_PAIR.finditer(value.value), *(_LINE_PAIR.finditer(value.value) if value.heredoc else ())]
+    for pair in pairs:
         for hit in literal_references(pair[2], key_like_name(pair[1])):
             offset = pair.start(2) + hit.offset
             found.setdefault(

@@ -12,10 +12,11 @@ import json
 import re
 from typing import Any
 
-from byok.keyscan.hcl import Block, ParsedFile, StringValue, Traversal, fill_templates
+from byok.keyscan.hcl import LOADED_PATH, Block, Loaded, ParsedFile, StringValue, Traversal, fill_templates
 from byok.keyscan.reference import CANDIDATE
 
-_TRAVERSAL = re.compile(r"\b(var|local)\.([^\W\d][\w-]*)")
+_TRAVERSAL = re.compile(r"\b(var|local)\.([^\W\d][\w-]*)|\b(each)\.(key|value)\b(?![.\[])")
+_LOADED = re.compile(rf"\b(?:file|templatefile){LOADED_PATH}")
 _NAMED = ("module", "variable", "output")
 _NESTING = ("dynamic", "content")  # structure of a dynamic block, not part of the attribute path
 
@@ -23,7 +24,7 @@ Entry = tuple[Block, tuple[str, ...], Any]
 
 
 def parse(text: str, tfvars: bool = False) -> ParsedFile:
-    parsed = ParsedFile(_lines=[0, *(m.end() for m in re.finditer("\n", text))])
+    parsed = ParsedFile.of(text)
     try:
         document = json.loads(text)
     except RecursionError:
@@ -91,7 +92,8 @@ def _walk(text: str, entries: list[Entry], parsed: ParsedFile) -> None:
         elif isinstance(value, str):
             for match in _TRAVERSAL.finditer(value):
                 if "${" in value:
-                    parsed.traversals.append(Traversal(block, path, f"{match[1]}.{match[2]}"))
+                    parsed.traversals.append(Traversal(block, path, ".".join(filter(None, match.groups()))))
+            parsed.loaded.extend(Loaded(block, path, match["file"]) for match in _LOADED.finditer(value))
             if CANDIDATE.search(value):
                 spelled = json.dumps(value, ensure_ascii=False)[1:-1]
                 found = text.find(spelled, cursor)

@@ -3,8 +3,9 @@
 A reference written as an expression (``module.key.key_arn``, ``data.aws_kms_key.x.arn``) follows rotations;
 a literal does not, so literals are what this source reports. What counts as a literal key reference, where
 it is and at which line all come from the shared model in :mod:`byok.keyscan` (the Checkov pack uses the
-same), over every ``.tf``, ``.tf.json``, ``.tfvars`` and ``.tfvars.json`` file. A file that cannot be read or
-parsed becomes a gap fact (BYOK-D013): it could hold anything, so it never passes silently.
+same), over every ``.tf``, ``.tf.json``, ``.tfvars``, ``.tfvars.json`` and Terragrunt ``.hcl`` file. A file
+that cannot be read or parsed becomes a gap fact (BYOK-D013): it could hold anything, so it never passes
+silently.
 
 File names are relative to the repository that holds the scanned path (the nearest directory with a
 ``.git``), not to the path: SARIF and PR annotations resolve them against the checkout, so a scan of
