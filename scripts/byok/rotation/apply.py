@@ -16,11 +16,12 @@ from byok.canary import Canary, CanaryFailed, make_canary, verify_canary
 from byok.errors import KeyWrongState
 from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.failpoints import hit
-from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter
+from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter, label_of
 from byok.kms.client import KmsClient
 from byok.model import HsmMaterial, KeyMaterialState, KeyState, KmsKey, Strategy
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.journaling import RunJournal
+from byok.rotation.replica_backfill import ReplicaBackfiller, plan_backfill, require_in_hsm
 from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, replicas_of
 
 Progress = Callable[[str, str], None]  # (key name, step)
@@ -88,7 +89,10 @@ class RotationRunner:
         self.canaries = canaries
         self.journal = journal
         self.replica_client = replica_client
-        self.replica_importer = ReplicaImporter(importer.hsm, importer.algorithm, importer.wrapping_key_spec)
+        self.replica_importer = ReplicaImporter(
+            importer.hsm, importer.algorithm, importer.wrapping_key_spec, importer.pending
+        )
+        self.backfiller = ReplicaBackfiller(importer.hsm, self.replica_importer)
 
     def rotate(
         self,
@@ -133,8 +137,16 @@ class RotationRunner:
     def _import_multi_region(
         self, plan: ImportPlan, replicas: list[Replica], generation: int, step: Callable[[str], None], done: Done
     ) -> ImportOutcome:
-        """Primary first (NEW), then every replica still lacking it (EXISTING), then the primary rotates."""
+        """Primary first (NEW), then every replica still lacking it (EXISTING), then the primary rotates.
+
+        A replica added after earlier rotations first takes the primary's earlier materials (backfill).
+        """
+        listed = self.kms.list_materials(plan.key.arn) if plan.key.current_material_id else []  # none before the first
+        earlier = [m for m in listed if label_of(m) != plan.label]
+        backfill = plan_backfill(self.importer.hsm, plan.key, earlier, replicas)
+        require_in_hsm(backfill)  # before the primary takes anything
         outcome = self.importer.execute(replace(plan, rotate=False), valid_to=None, progress=step, done=done)
+        self.backfiller.run(backfill, step, lambda replica: self._done(replica.key.arn, generation))
         material = HsmMaterial(outcome.label, outcome.check_value)
         for replica in replicas:
             if replica.lacks(outcome.material_id):

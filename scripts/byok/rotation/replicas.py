@@ -18,6 +18,7 @@ from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import Done, Wrapping, import_wrapped
 from byok.kms.client import KmsClient
 from byok.model import HsmMaterial, ImportState, ImportType, KmsKey, WrappingKeySpec
+from byok.pending_imports import PendingImports
 
 ReplicaClient = Callable[[str], KmsClient]  # region -> KMS client of the same account there
 Step = Callable[[str], None]
@@ -48,10 +49,13 @@ def replicas_of(primary: KmsKey, regions: tuple[str, ...], client: ReplicaClient
 
 
 class ReplicaImporter:
-    def __init__(self, hsm: HsmBackend, algorithm: AlgorithmChoice, spec: WrappingKeySpec) -> None:
+    def __init__(
+        self, hsm: HsmBackend, algorithm: AlgorithmChoice, spec: WrappingKeySpec, pending: PendingImports | None = None
+    ) -> None:
         self.hsm = hsm
         self.algorithm = algorithm
         self.spec = spec
+        self.pending = pending  # key-ceremony mode: each replica's parameters kept (by its ARN) until approved
 
     def import_into(self, replica: Replica, material: HsmMaterial, material_id: str, step: Step, done: Done) -> None:
         """One replica: its own import parameters, the HSM object wrapped under them, EXISTING_KEY_MATERIAL."""
@@ -67,6 +71,7 @@ class ReplicaImporter:
             done=done,
             material_id=material_id,
             region=replica.region,
+            pending=self.pending,
         )
         if imported != material_id:
             raise KeyWrongState(
