@@ -133,7 +133,13 @@ def story(tmp_path, monkeypatch, settings, user_pin, endpoint, capsys) -> Story:
 
 def replica_findings(story: Story, endpoint) -> list[tuple[str, str]]:
     """What drift (BYOK-D014/D015) says about the key's replicas, from a live scan of the three Regions."""
-    source = LiveSource((PRIMARY, FIRST_REPLICA, LATE_REPLICA), endpoint_url=endpoint.url, session=local_session())
+    source = LiveSource(
+        (PRIMARY, FIRST_REPLICA, LATE_REPLICA),
+        endpoint_url=endpoint.url,
+        session=local_session(),
+        collectors=["kms"],
+        workers=4,
+    )
     result = scan([source], Intent.of([parse_tfvars(story.tfvars.read_text())]))
     return [
         (f.rule_id, f.remediation)
