@@ -27,7 +27,8 @@ IMPORT_REMEDY = (
 )
 DIFFERENT_REMEDY = (
     "compare both with `byok material list --key <primary ARN>`; a replica whose materials cannot be made the "
-    "primary's must be replaced: delete it and replicate the primary again, then import every material into it"
+    "primary's must be replaced: delete it, replicate the primary again, "
+    "then run `byok material sync-replicas --key <primary ARN>`"
 )
 
 REPLICATE_REMEDY = (
