@@ -4,9 +4,12 @@ endpoint (moto + KMS import) in-process."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -126,3 +129,43 @@ def rotated(estate, kms, importer):
     tfvars.write_text(render_tfvars(state))
     yield root, state, journal
     clock.reset()
+
+
+@dataclass(frozen=True)
+class MultiRegionEstate:
+    root: Path
+    tfvars: Path
+    key_id: str
+    clients: dict[str, KmsClient]  # region -> client, the primary's and each replica's
+    raw: object  # boto3 KMS client in the primary's region (to replicate the key later, as Terraform would)
+
+
+@pytest.fixture
+def multi_region_estate(tmp_path, monkeypatch, settings, user_pin, endpoint) -> Callable[..., MultiRegionEstate]:
+    """A multi-Region key named ``dr`` in dev (primary + replicas, as Terraform creates them: PendingImport)."""
+
+    def make(primary: str, replicas: tuple[str, ...], story: str, regions: tuple[str, ...] = ()) -> MultiRegionEstate:
+        alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
+        raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=primary)
+        key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
+        raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
+        for region in replicas:
+            raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
+        (tmp_path / "byok.toml").write_text(
+            '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
+            f'trusted_wrapping_opt_out = "{story}; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
+        )
+        first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
+        key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=primary, replica_regions=replicas)
+        tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
+        tfvars.parent.mkdir(parents=True)
+        tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
+        monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+        monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
+        monkeypatch.setenv("AWS_REGION", primary)
+        clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (primary, *replicas, *regions)}
+        return MultiRegionEstate(tmp_path, tfvars, key_id, clients, raw)
+
+    return make

@@ -10,16 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from datetime import date
 from pathlib import Path
 
-import boto3
 import pytest
 
 from byok.cli.main import main
-from byok.config import AwsSettings
-from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
+from byok.estate import EnvironmentState, ManagedKey
 from byok.kms.client import KmsClient
 from byok.model import ImportState, KeyState, Strategy
 from byok.render import read_tfvars, render_tfvars
@@ -51,30 +48,10 @@ def run_apply(root: Path, failpoints: str = "") -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
+def multi_region(multi_region_estate):
     """A multi-Region key (primary + 2 replicas, as Terraform creates them: PendingImport) declared in dev."""
-    alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
-    raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=PRIMARY)
-    key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
-    raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
-    for region in REPLICAS:
-        raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
-    (tmp_path / "byok.toml").write_text(
-        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
-        'trusted_wrapping_opt_out = "multi-Region story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
-    )
-    first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
-    key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=REPLICAS)
-    tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
-    tfvars.parent.mkdir(parents=True)
-    tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
-    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
-    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
-    monkeypatch.setenv("AWS_REGION", PRIMARY)
-    clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (PRIMARY, *REPLICAS)}
-    return tmp_path, tfvars, key_id, clients
+    made = multi_region_estate(PRIMARY, REPLICAS, "multi-Region story")
+    return made.root, made.tfvars, made.key_id, made.clients
 
 
 def propose_next(tfvars: Path) -> None:

@@ -15,22 +15,19 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from datetime import date
 from pathlib import Path
 
-import boto3
 import pytest
 from tests.drift.conftest import local_session
 
 from byok.cli.main import main
-from byok.config import AwsSettings
 from byok.drift.engine import scan
 from byok.drift.intent import Intent
 from byok.drift.sources.live import LiveSource
-from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
+from byok.estate import ManagedKey
 from byok.kms.client import KmsClient
-from byok.model import ImportState, KeyState, Strategy
+from byok.model import ImportState, KeyState
 from byok.render import read_tfvars, render_tfvars
 from byok.render.parse import parse_tfvars
 from byok.rotation.planner import propose
@@ -94,30 +91,10 @@ class Story:
 
 
 @pytest.fixture
-def story(tmp_path, monkeypatch, settings, user_pin, endpoint, capsys) -> Story:
-    alias = f"dev-late-{uuid.uuid4().hex[:8]}"
-    raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=PRIMARY)
-    key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
-    raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
-    raw.replicate_key(KeyId=key_id, ReplicaRegion=FIRST_REPLICA)
-    (tmp_path / "byok.toml").write_text(
-        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
-        'trusted_wrapping_opt_out = "replica backfill story; tests/hsm/test_key_ceremony.py runs the ceremony"\n'
-    )
-    first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
-    key = ManagedKey(
-        "dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=(FIRST_REPLICA,)
-    )
-    tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
-    tfvars.parent.mkdir(parents=True)
-    tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
-    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
-    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
-    monkeypatch.setenv("AWS_REGION", PRIMARY)
-    clients = {r: KmsClient(AwsSettings(endpoint.url, r)) for r in (PRIMARY, FIRST_REPLICA, LATE_REPLICA)}
-    story = Story(tmp_path, tfvars, key_id, clients)
+def story(multi_region_estate, capsys) -> Story:
+    made = multi_region_estate(PRIMARY, (FIRST_REPLICA,), "replica backfill story", regions=(LATE_REPLICA,))
+    story = Story(made.root, made.tfvars, made.key_id, made.clients)
+    tfvars, key_id, raw = made.tfvars, made.key_id, made.raw
 
     code, _, err = byok(capsys, "rotate", "apply", "--env", "dev")  # g1, the key's first material
     assert code == 0, err
