@@ -143,6 +143,10 @@ def test_a_late_replica_takes_both_earlier_materials_and_decrypts_both_eras(stor
     assert [rule for rule, _ in findings] == ["BYOK-D015"]
     assert "byok material sync-replicas --key" in findings[0][1]  # the remedy names the command
 
+    replica_arn = story.late().describe(story.key_id).arn
+    code, _, err = byok(capsys, "material", "sync-replicas", "--key", replica_arn, "--region", LATE_REPLICA)
+    assert code == 5 and f"its primary is in {PRIMARY} -> give the primary key (--region {PRIMARY})" in err
+
     before = story.late_materials()
     code, out, err = byok(capsys, "material", "sync-replicas", "--key", story.alias, "--dry-run", "-o", "json")
     assert code == 0, err
