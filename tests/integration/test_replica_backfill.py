@@ -32,6 +32,7 @@ from byok.render import read_tfvars, render_tfvars
 from byok.render.parse import parse_tfvars
 from byok.rotation.planner import propose
 from support.output_schema import documented
+from support.sandbox import import_material
 
 pytestmark = pytest.mark.softhsm_only("rotation story; suite time (importer paths run on both tokens)")
 
@@ -206,3 +207,12 @@ def test_rotate_apply_backfills_a_late_replica_before_rotating(story, capsys):
     story.seal("g3 era")
     assert_whole(story)
     assert len(story.late_materials()) == 3
+
+
+def test_material_byok_did_not_import_is_refused_with_the_reason(multi_region_estate, capsys):
+    made = multi_region_estate(PRIMARY, (), "foreign material", regions=(FIRST_REPLICA,))
+    import_material(made.raw, made.key_id, os.urandom(32))  # another tool's import: no byok label
+    made.raw.replicate_key(KeyId=made.key_id, ReplicaRegion=FIRST_REPLICA)
+    code, _, err = byok(capsys, "material", "sync-replicas", "--key", made.key_id, "--dry-run")
+    assert code == 5
+    assert "was not imported by byok: its HSM object is unknown" in err and "EXISTING_KEY_MATERIAL" in err
