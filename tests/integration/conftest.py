@@ -163,6 +163,7 @@ def multi_region_estate(tmp_path, monkeypatch, settings, user_pin, endpoint) -> 
         monkeypatch.chdir(tmp_path)
         monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
         monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+        monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
         monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
         monkeypatch.setenv("AWS_REGION", primary)
         clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (primary, *replicas, *regions)}
