@@ -68,3 +68,35 @@ def test_probe_shows_the_mode_and_check_values(byok, token):
     probe = json.loads(byok("hsm", "probe", "-o", "json").stdout)
     assert probe["trusted_wrapping"] is True and probe["trusted_wrapping_detail"].startswith("enforced")
     assert probe["check_values"] is True
+
+
+def _approve(byok, env, so_pin_file, stopped) -> None:
+    """The security officer approves the wrapping key the stopped run printed."""
+    line = stopped.stderr.strip().splitlines()[-1]
+    arn, fingerprint = re.search(r"--key (\S+) --fingerprint ([0-9a-f]{64})", line).groups()
+    officer = {**env, "BYOK_HSM_SO_PIN_FILE": str(so_pin_file)}
+    officer.pop("BYOK_HSM_PIN_FILE")
+    byok("hsm", "approve-wrapping-key", "--key", arn, "--fingerprint", fingerprint, env=officer)
+
+
+def test_a_late_replica_waits_for_its_own_approval_which_persists_between_runs(byok, ceremony_env, kms_client):
+    env, so_pin_file = ceremony_env
+    key_id = kms_client.create_key(Origin="EXTERNAL", MultiRegion=True)["KeyMetadata"]["KeyId"]
+    stopped = byok("material", "import", "--key", key_id, env=env, check=False)
+    assert stopped.returncode == 6, stopped.stderr
+    _approve(byok, env, so_pin_file, stopped)
+    byok("material", "import", "--key", key_id, env=env)
+    kms_client.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1")  # added after the key has material
+
+    waiting = byok("material", "sync-replicas", "--key", key_id, env=env, check=False)
+    assert waiting.returncode == 6, waiting.stderr
+    assert ":eu-west-1:" in waiting.stderr.strip().splitlines()[-1]  # the replica's own wrapping key
+    pending = Path(env["BYOK_CONFIG"]).parent / ".byok" / "pending-imports"
+    assert len(list(pending.iterdir())) == 1  # its parameters, kept until the officer approved them
+    _approve(byok, env, so_pin_file, waiting)
+
+    done = json.loads(byok("material", "sync-replicas", "--key", key_id, "-o", "json", env=env).stdout)
+    assert [(row["region"], row["imported"]) for row in done["rows"]] == [("eu-west-1", True)]
+    assert list(pending.iterdir()) == []
+    replica = json.loads(byok("material", "list", "--key", key_id, "-o", "json", env=env).stdout)
+    assert "replica eu-west-1: same materials as the primary, all imported" in replica["notes"]

@@ -4,8 +4,10 @@ endpoint (moto + KMS import) in-process."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import boto3
 import pytest
@@ -130,29 +132,49 @@ def rotated(estate, kms, importer):
     clock.reset()
 
 
+@dataclass(frozen=True)
+class MultiRegionEstate:
+    root: Path
+    tfvars: Path
+    key_id: str
+    clients: dict[str, KmsClient]  # region -> client, the primary's and each replica's
+    raw: object  # boto3 KMS client in the primary's region (to replicate the key later, as Terraform would)
+
+
 @pytest.fixture
-def multi_region(tmp_path, monkeypatch, settings, user_pin, endpoint):
+def multi_region_estate(tmp_path, monkeypatch, settings, user_pin, endpoint) -> Callable[..., MultiRegionEstate]:
+    """A multi-Region key named ``dr`` in dev (primary + replicas, as Terraform creates them: PendingImport)."""
+
+    def make(primary: str, replicas: tuple[str, ...], story: str, regions: tuple[str, ...] = ()) -> MultiRegionEstate:
+        alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
+        raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=primary)
+        key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
+        raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
+        for region in replicas:
+            raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
+        (tmp_path / "byok.toml").write_text(
+            '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
+            f'trusted_wrapping_opt_out = "{story}; test_ceremony_rotate_apply.py runs the ceremony"\n'
+        )
+        first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
+        key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=primary, replica_regions=replicas)
+        tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
+        tfvars.parent.mkdir(parents=True)
+        tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
+        monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
+        monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
+        monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
+        monkeypatch.setenv("AWS_REGION", primary)
+        clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (primary, *replicas, *regions)}
+        return MultiRegionEstate(tmp_path, tfvars, key_id, clients, raw)
+
+    return make
+
+
+@pytest.fixture
+def multi_region(multi_region_estate):
     """A multi-Region key (primary + 2 replicas, as Terraform creates them: PendingImport) declared in dev."""
-    alias = f"dev-dr-{uuid.uuid4().hex[:8]}"
-    raw = boto3.client("kms", endpoint_url=endpoint.url, region_name=PRIMARY)
-    key_id = raw.create_key(Origin="EXTERNAL", MultiRegion=True, Description=alias)["KeyMetadata"]["KeyId"]
-    raw.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key_id)
-    for region in REPLICAS:
-        raw.replicate_key(KeyId=key_id, ReplicaRegion=region)
-    (tmp_path / "byok.toml").write_text(
-        '[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "off"\n'
-        'trusted_wrapping_opt_out = "multi-Region story; test_ceremony_rotate_apply.py runs the ceremony"\n'
-    )
-    first = Generation(1, GenerationState.ACTIVE, date(2025, 1, 1))
-    key = ManagedKey("dr", alias, Strategy.IN_PLACE, 365, "", (first,), region=PRIMARY, replica_regions=REPLICAS)
-    tfvars = tmp_path / "terraform" / "dev" / "byok.auto.tfvars"
-    tfvars.parent.mkdir(parents=True)
-    tfvars.write_text(render_tfvars(EnvironmentState("dev", (key,))))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BYOK_HSM_PIN", user_pin)
-    monkeypatch.setenv("BYOK_TOKEN_LABEL", settings.token_label)
-    monkeypatch.setenv("BYOK_PKCS11_MODULE", settings.module)
-    monkeypatch.setenv("BYOK_AWS_ENDPOINT", endpoint.url)
-    monkeypatch.setenv("AWS_REGION", PRIMARY)
-    clients = {region: KmsClient(AwsSettings(endpoint.url, region)) for region in (PRIMARY, *REPLICAS)}
-    return tmp_path, tfvars, key_id, clients
+    made = multi_region_estate(PRIMARY, REPLICAS, "multi-Region story")
+    return made.root, made.tfvars, made.key_id, made.clients

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,6 +22,7 @@ from byok.cli.options import (
 from byok.cli.rotate_cmd import config_option
 from byok.config import AwsSettings, HsmSettings
 from byok.errors import ConfigError, UsageError
+from byok.failpoints import hit
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import MaterialImporter, label_of
 from byok.kms.client import KmsClient
@@ -33,6 +34,8 @@ from byok.policy import EstatePolicy
 from byok.renewal import MaterialRenewer, Renewal
 from byok.replica_check import check_replicas
 from byok.rotation.journaling import RunJournal
+from byok.rotation.replica_backfill import ReplicaBackfiller
+from byok.rotation.replicas import ReplicaImporter
 
 MAX_VALIDITY = timedelta(days=365)
 
@@ -286,3 +289,72 @@ def renew(
     ]
     facts = [(Column("key"), key_ref), (Column("new_valid_to", "new expiry"), valid_to)]
     emit(Listing("material_renew", title, columns, rows, notes, facts), output_format)
+
+
+@material.command("sync-replicas")
+@click.option("--key", "key_ref", required=True, help="The multi-Region primary: key ID, ARN, alias name or alias ARN.")
+@click.option(
+    "--dry-run", is_flag=True, help="List what each replica lacks and where the HSM holds it; change nothing."
+)
+@config_option
+@hsm_options
+@aws_options
+@output_option
+def sync_replicas(key_ref, dry_run, config_path, hsm_settings, aws, output_format) -> None:
+    """Import into every replica each of the primary's materials it lacks (a replica added after rotations).
+
+    Each material comes from the HSM object its label names, wrapped there under the replica Region's own
+    wrapping key, imported as EXISTING_KEY_MATERIAL with the primary's KeyMaterialId; journaled per replica.
+    Refused before any import (exit 4) when the HSM no longer holds a material a replica lacks.
+    """
+    estate = estate_for(config_path)
+    with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
+        importer = ReplicaImporter(token, choice, hsm_settings.wrapping_key_spec, PendingImports(estate.state_dir))
+        backfiller = ReplicaBackfiller(token, importer)
+        minimum = estate.material.minimum_wrapping_algorithm
+        primary, plan = backfiller.plan(
+            kms, key_ref, lambda region: KmsClient(replace(aws, region=region), minimum_algorithm=minimum)
+        )
+        if not dry_run and plan:
+            note = run_note("material sync-replicas", estate.material)
+            journal = RunJournal(Journal.open(journal_path(estate.state_dir)), note)
+            with journal.run():
+                backfiller.run(
+                    plan, _failpoint_progress(primary.key_id), lambda replica: journal.steps(replica.key.arn)
+                )
+    rows = [
+        {
+            "region": item.replica.region,
+            "material_id": item.material.material_id,
+            "hsm_label": item.label,
+            "in_hsm": item.hsm_object is not None,
+            "imported": not dry_run,
+        }
+        for item in plan
+    ]
+    notes = [f"every replica of {primary.arn} holds all of its materials"] if not plan else []
+    if dry_run and any(item.hsm_object is None for item in plan):
+        notes.append("MISSING in the HSM: a real run refuses (exit 4) until the object is restored")
+    title = "material sync-replicas" + (" (dry run)" if dry_run else "")
+    columns = [
+        "region",
+        identifier("material_id", "material id"),
+        identifier("hsm_label", "hsm label"),
+        Column("in_hsm", "in HSM"),
+        "imported",
+    ]
+    facts = [
+        (identifier("key_arn", "key"), primary.arn),
+        (Column("replicas", "replica regions"), list(primary.replica_regions)),
+    ]
+    emit(Listing("material_sync_replicas", title, columns, rows, notes, facts), output_format)
+
+
+def _failpoint_progress(key_id: str) -> Callable[[str], None]:
+    """Steps are named ``<key-id>:<step>@<region>`` for the crash-at-step harness (byok.failpoints)."""
+
+    def step(name: str) -> None:
+        hit(f"{key_id}:{name}")
+        click.echo(f"  {name} ...", err=True)
+
+    return step

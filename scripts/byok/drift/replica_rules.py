@@ -20,19 +20,20 @@ from byok.model import KeyMaterial, KeyState, KmsKey
 from byok.replica_check import ReplicaCheck, check_replicas
 
 IMPORT_REMEDY = (
-    "if a rotation of the key is unfinished, re-run `byok rotate apply` for its environment: it imports the pending "
-    "generation into every replica that lacks it; a replica created after earlier rotations must take each of the "
-    "primary's materials from the HSM (EXISTING_KEY_MATERIAL, wrapped under that region's own wrapping key), "
-    "which byok does not do for earlier generations yet"
+    "if a rotation of the key is unfinished, re-run `byok rotate apply` for its environment (it imports every material "
+    "a replica lacks); otherwise run `byok material sync-replicas --key <primary ARN>`: it imports each of the "
+    "primary's materials the replica lacks from the HSM (EXISTING_KEY_MATERIAL, wrapped under that Region's own "
+    "wrapping key)"
 )
 DIFFERENT_REMEDY = (
     "compare both with `byok material list --key <primary ARN>`; a replica whose materials cannot be made the "
-    "primary's must be replaced: delete it and replicate the primary again, then import every material into it"
+    "primary's must be replaced: delete it, replicate the primary again, "
+    "then run `byok material sync-replicas --key <primary ARN>`"
 )
 
 REPLICATE_REMEDY = (
     "run `byok terraform apply` for the key's environment, whose root must link terraform/common-multi-region "
-    "(it declares a replica in every replica region), then import the key's materials into the new replica"
+    "(it declares a replica in every replica region), then `byok material sync-replicas --key <primary ARN>`"
 )
 NOT_MULTI_REGION_REMEDY = (
     "a key cannot become multi-Region: rotate it to a new multi-Region key (alias swap), created by the "

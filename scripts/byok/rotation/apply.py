@@ -16,11 +16,12 @@ from byok.canary import Canary, CanaryFailed, make_canary, verify_canary
 from byok.errors import ApprovalPending, KeyWrongState
 from byok.estate import EnvironmentState, Generation, GenerationState, ManagedKey
 from byok.failpoints import hit
-from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter, stored_material
+from byok.importer import Done, ImportOutcome, ImportPlan, MaterialImporter, label_of, stored_material
 from byok.kms.client import KmsClient
 from byok.model import KeyMaterialState, KeyState, KmsKey, Strategy
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.journaling import RunJournal
+from byok.rotation.replica_backfill import ReplicaBackfiller, plan_backfill, require_in_hsm
 from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, replicas_of
 
 Progress = Callable[[str, str], None]  # (key name, step)
@@ -91,6 +92,7 @@ class RotationRunner:
         self.replica_importer = ReplicaImporter(
             importer.hsm, importer.algorithm, importer.wrapping_key_spec, importer.pending
         )
+        self.backfiller = ReplicaBackfiller(importer.hsm, self.replica_importer)
 
     def rotate(
         self,
@@ -137,10 +139,16 @@ class RotationRunner:
     ) -> ImportOutcome:
         """Primary first (NEW), then every replica still lacking it (EXISTING), then the primary rotates.
 
+        A replica added after earlier rotations first takes the primary's earlier materials (backfill).
         In key-ceremony mode each replica's wrapping key needs its own approval: every replica is asked for its
         parameters before the run stops, so the security officer approves all of them in one sitting.
         """
+        listed = self.kms.list_materials(plan.key.arn) if plan.key.current_material_id else []  # none before the first
+        earlier = [m for m in listed if label_of(m) != plan.label]
+        backfill = plan_backfill(self.importer.hsm, plan.key, earlier, replicas)
+        require_in_hsm(backfill)  # before the primary takes anything
         outcome = self.importer.execute(replace(plan, rotate=False), valid_to=None, progress=step, done=done)
+        self.backfiller.run(backfill, step, lambda replica: self._done(replica.key.arn, generation))
         material = stored_material(self.importer.hsm, plan.key.arn, outcome.label)
         waiting: list[ApprovalPending] = []
         for replica in replicas:
