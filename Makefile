@@ -154,13 +154,13 @@ ci-nightly: ci-sandbox
 
 # ---- Benchmark peers ----------------------------------------------------------------------------------------
 # Cloud Custodian, the peer of `byok drift live` in `make bench` (bench/custodian.py): it pins boto3 1.43.x,
-# so it gets its own environment, pinned by constraints-c7n.txt (pip freeze of c7n==0.9.53).
+# so it gets its own environment, pinned by constraints-c7n.txt (pip freeze of c7n==0.9.53 c7n-org==0.6.52).
 C7N_VENV := .venv-c7n
 
 $(C7N_VENV)/.installed: constraints-c7n.txt
 	@test -x $(C7N_VENV)/bin/python || $(PYTHON) -m venv $(C7N_VENV)
 	$(C7N_VENV)/bin/python -m pip install -q --upgrade pip==25.3
-	$(C7N_VENV)/bin/python -m pip install -q -c constraints-c7n.txt c7n==0.9.53
+	$(C7N_VENV)/bin/python -m pip install -q -c constraints-c7n.txt c7n==0.9.53 c7n-org==0.6.52
 	@touch $@
 
 .PHONY: bench-deps
