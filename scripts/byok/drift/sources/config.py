@@ -135,7 +135,8 @@ class ConfigSource:
         selects, coverage = self._coverage()
         self.provenance.coverage = coverage
         covered = _Covered(coverage, self.regions)
-        producers: list[Callable[[], Iterable[Fact]]] = [partial(self._fallback, covered)]
+        fallback = self._fallback(covered)
+        producers: list[Callable[[], Iterable[Fact]]] = [fallback.facts] if fallback else []
         producers += [partial(self._usages, selects, covered, path, types) for path, types in by_spelling().items()]
         producers += [partial(self._aliases, selects, covered), partial(self._keys, selects, covered)]
         try:
@@ -248,8 +249,8 @@ class ConfigSource:
                 self._credentials[account] = None
         return self._credentials[account]
 
-    def _fallback(self, covered: _Covered) -> Iterator[Fact]:
-        """The live collectors, in the accounts and regions (and for the types) Config cannot vouch for."""
+    def _fallback(self, covered: _Covered) -> LiveSource | None:
+        """The live collectors, in the accounts and regions (and for the types) Config cannot vouch for; set up."""
         registry = collector_types()
         needs: dict[str, set[str]] = {}
         for collector in self.api.collectors:
@@ -264,7 +265,7 @@ class ConfigSource:
         for account in set(needs) - set(reachable):
             self._unread.setdefault(account, []).append(f"{', '.join(sorted(needs[account]))} (not covered by Config)")
         if not reachable:
-            return
+            return None
         names = sorted(set().union(*(needs[a] for a in reachable)))
         self.provenance.api_scans.append(f"API scan of {', '.join(names)} in {len(reachable)} account(s)")
         live = self.api.narrowed(
@@ -272,7 +273,7 @@ class ConfigSource:
             names,
             lambda collector, scope: not covered.collector(collector, registry.get(collector.name), scope),
         )
-        yield from live.facts()
+        return live.prepared()
 
 
 def _imported(configuration: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from byok import client_classes
 from byok.drift.collectors import Collector, Page, Scope, load
 from byok.drift.facts import Fact, GapFact
 from byok.drift.findings import Resource
@@ -77,11 +78,22 @@ class LiveSource:
         self.collectors = [registry[name]() for name in (collectors or sorted(registry))]
         self.session = session or boto3.session.Session()
         self.config = client_config(workers, endpoint_url)
+        client_classes.install()  # a client per account, Region and service: build each service's class once
         self.only = only
         self._sts: Any = None
         self._own: str | None = None
         self._assumed: dict[str, dict[str, str]] = {}
         self._client_lock = threading.Lock()
+        self._prepared: list[Listing] | None = None
+
+    def prepared(self) -> LiveSource:
+        """Assume the roles and build the clients now, in this thread, instead of when ``facts()`` starts.
+
+        The Config source runs this scan beside its queries: its set-up (service models, STS) then happens
+        before any fact flows, and the scan's memory is the steady one of its calls.
+        """
+        self._prepared = self.listings()
+        return self
 
     def narrowed(self, accounts: Sequence[str], collectors: Sequence[str], only: ScopeFilter) -> LiveSource:
         """The same scan for fewer accounts and collectors, reusing this one's session, identity and assumed roles.
@@ -200,7 +212,7 @@ class LiveSource:
                     submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
                 return gaps
 
-            for listing in self.listings():
+            for listing in self._prepared if self._prepared is not None else self.listings():
                 submit(listing, partial(listing.collector.list, listing.client, listing.scope))
             while running:
                 listing, future = done.get()
