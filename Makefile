@@ -16,12 +16,13 @@ TEST_APT_PACKAGES := chromium
 PROVIDER_DIR := .cache/terraform-plugins
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup system-deps test-system-deps checkov provider provider-schema demo test bench lint clean
+.PHONY: help setup system-deps test-system-deps checkov provider provider-schema demo test bench bench-scale lint clean
 
 help:
 	@echo "make demo   run the rotation demo on the embedded default (installs what it needs)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make bench  run the benchmarks and write bench/results/*.md"
+	@echo "make bench-scale  the 100,000-key benchmark alone (about 40 minutes; not in make bench)"
 	@echo "make lint   ruff + terraform fmt check (through the embedded engine)"
 
 system-deps:
@@ -80,6 +81,10 @@ test: setup checkov provider provider-schema ci-tools test-system-deps
 
 bench: setup provider bench-deps checkov
 	$(VENV)/bin/python -m bench.run --out bench/results
+
+# 100,000 keys in one account-region (bench/keys_scale.py): about 40 minutes, so not part of `make bench`.
+bench-scale: setup
+	$(VENV)/bin/python -m bench.run --out bench/results --only keys-100k
 
 lint: setup provider
 	$(VENV)/bin/ruff check scripts tests bench
@@ -154,13 +159,13 @@ ci-nightly: ci-sandbox
 
 # ---- Benchmark peers ----------------------------------------------------------------------------------------
 # Cloud Custodian, the peer of `byok drift live` in `make bench` (bench/custodian.py): it pins boto3 1.43.x,
-# so it gets its own environment, pinned by constraints-c7n.txt (pip freeze of c7n==0.9.53).
+# so it gets its own environment, pinned by constraints-c7n.txt (pip freeze of c7n==0.9.53 c7n-org==0.6.52).
 C7N_VENV := .venv-c7n
 
 $(C7N_VENV)/.installed: constraints-c7n.txt
 	@test -x $(C7N_VENV)/bin/python || $(PYTHON) -m venv $(C7N_VENV)
 	$(C7N_VENV)/bin/python -m pip install -q --upgrade pip==25.3
-	$(C7N_VENV)/bin/python -m pip install -q -c constraints-c7n.txt c7n==0.9.53
+	$(C7N_VENV)/bin/python -m pip install -q -c constraints-c7n.txt c7n==0.9.53 c7n-org==0.6.52
 	@touch $@
 
 .PHONY: bench-deps

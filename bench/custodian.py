@@ -14,17 +14,24 @@ and which keys are pending deletion or import. Each uses the filter c7n offers f
 on the key's alias, ``kms-alias`` for RDS and EBS, ``bucket-encryption`` for S3); snapshots have no KMS
 filter, so a ``value`` filter matches their key ARN. S3 is global: c7n lists every bucket of the account in
 each region it runs, so its policy carries a region condition, as our scan lists buckets once per account.
+For an organisation, :func:`run_org` runs c7n-org itself (``c7n-org run``, pinned beside c7n in .venv-c7n):
+one accounts file naming the role to assume in each account, every account and region submitted to its
+process pool (``cpu x 4`` workers, which import c7n once each and then run one account-region after another).
+The same SQS patch applies; the workers are forked, so they inherit it. Matches are counted from the
+``resources.json`` c7n-org writes per account, region and policy.
 Only the standard library is imported at module level, so the one file loads in both environments.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,21 +83,8 @@ def run(
     url: str, accounts: tuple[str, ...], regions: tuple[str, ...], role: str, alias: str, retired_arns: list[str]
 ) -> CustodianRun:
     """Every account and region at once, each assuming ``role`` like c7n-org; wall-clock of the slowest."""
-    if not os.access(C7N_PYTHON, os.X_OK):
-        raise RuntimeError(f"Cloud Custodian not found at {C7N_PYTHON}: run `make bench-deps`")
-    with tempfile.TemporaryDirectory(prefix="byok-c7n-") as work:
-        root = Path(work)
-        policy_file = root / "policies.json"
-        policy_file.write_text(json.dumps({"policies": policies(alias, retired_arns, regions[0])}), encoding="utf-8")
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": work,  # no ~/.aws of whoever runs the bench
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": regions[0],  # c7n's STS client for --assume has no region of its own
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+    with _workspace(alias, retired_arns, regions[0]) as (root, policy_file):
+        env = _environment(url, str(root), regions[0])
         scopes = [(account, region, root / f"{account}-{region}") for account in accounts for region in regions]
         started = time.perf_counter()
         runners = [
@@ -106,6 +100,54 @@ def run(
     return CustodianRun(seconds, matched, [report["peak_mb"] for report in reports])
 
 
+def run_org(
+    url: str, accounts: tuple[str, ...], regions: tuple[str, ...], role: str, alias: str, retired_arns: list[str]
+) -> CustodianRun:
+    """``c7n-org run`` over every account and region, assuming ``role`` in each; wall clock of the whole run."""
+    with _workspace(alias, retired_arns, regions[0]) as (root, policy_file):
+        members = [
+            {"account_id": a, "name": a, "role": f"arn:aws:iam::{a}:role/{role}", "regions": list(regions)}
+            for a in accounts
+        ]
+        accounts_file = root / "accounts.json"  # c7n-org reads YAML, and JSON is YAML
+        accounts_file.write_text(json.dumps({"accounts": members}), encoding="utf-8")
+        out = root / "out"
+        (root / "cache").mkdir()
+        argv = [str(C7N_PYTHON), __file__, "--org", str(out), "-c", str(accounts_file), "-u", str(policy_file)]
+        argv += ["--cache-period", "0", "--cache-path", str(root / "cache")]
+        logs = root / "runner"
+        logs.mkdir()
+        started = time.perf_counter()
+        with (logs / "stdout").open("w") as stdout, (logs / "stderr").open("w") as stderr:
+            runner = subprocess.Popen(argv, env=_environment(url, str(root), regions[0]), stdout=stdout, stderr=stderr)
+        report = _report(runner, logs)
+        seconds = time.perf_counter() - started
+    return CustodianRun(seconds, report["matched"], [report["peak_mb"]])
+
+
+@contextlib.contextmanager
+def _workspace(alias: str, retired_arns: list[str], home_region: str) -> Iterator[tuple[Path, Path]]:
+    """A throw-away directory holding the policies, once c7n is known to be installed."""
+    if not os.access(C7N_PYTHON, os.X_OK):
+        raise RuntimeError(f"Cloud Custodian not found at {C7N_PYTHON}: run `make bench-deps`")
+    with tempfile.TemporaryDirectory(prefix="byok-c7n-") as work:
+        policy_file = Path(work) / "policies.json"
+        policy_file.write_text(json.dumps({"policies": policies(alias, retired_arns, home_region)}), encoding="utf-8")
+        yield Path(work), policy_file
+
+
+def _environment(url: str, home: str, region: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": home,  # no ~/.aws of whoever runs the bench
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,  # c7n's STS client for the assumed role has no region of its own
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
 def _start(out: Path, env: dict[str, str], policy_file: Path, role_arn: str, region: str) -> subprocess.Popen:
     out.mkdir()
     argv = [str(C7N_PYTHON), __file__, str(out), "--assume", role_arn, "--region", region, str(policy_file)]
@@ -119,6 +161,32 @@ def _report(runner: subprocess.Popen, out: Path) -> dict[str, Any]:
         tail = "".join((out / "stderr").read_text(encoding="utf-8").splitlines(keepends=True)[-20:])
         raise RuntimeError(f"custodian run failed ({runner.returncode}) in {out.name}:\n{tail}")
     return json.loads((out / "stdout").read_text(encoding="utf-8"))
+
+
+def org_runner(out: Path, org_args: list[str]) -> None:
+    """In the c7n environment: ``c7n-org run -s OUT ARGS``, then the matches summed per policy, as JSON.
+
+    c7n-org's pool workers are forked from this process, so the SQS patch holds in every one of them; its
+    own peak is the parent's, so the workers' peaks are read from their children's high-water mark.
+    """
+    import resource
+
+    from c7n.resources.sqs import SQS
+    from c7n.utils import local_session
+    from c7n_org.cli import cli
+
+    SQS.get_client = lambda self: local_session(self.session_factory).client("sqs")
+    try:
+        cli.main(["run", "-s", str(out), *org_args], standalone_mode=False)
+    except SystemExit as exc:  # c7n-org exits 1 when a policy failed somewhere
+        if exc.code:
+            raise
+    matched: dict[str, int] = {}
+    for found in out.glob("*/*/*/resources.json"):
+        name = found.parent.name
+        matched[name] = matched.get(name, 0) + len(json.loads(found.read_text(encoding="utf-8")))
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"matched": matched, "peak_mb": max(peak_rss_mb(), workers_mb)}))
 
 
 def runner(out: Path, custodian_args: list[str]) -> None:
@@ -148,4 +216,7 @@ def peak_rss_mb() -> float:
 
 
 if __name__ == "__main__":
-    runner(Path(sys.argv[1]), sys.argv[2:])
+    if sys.argv[1] == "--org":
+        org_runner(Path(sys.argv[2]), sys.argv[3:])
+    else:
+        runner(Path(sys.argv[1]), sys.argv[2:])

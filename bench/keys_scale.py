@@ -7,7 +7,8 @@ source, then runs, each in a process of its own so that its peak memory is its o
 again at 100,000. Reports wall time, cost per key, the ratio of per-key cost at the large size to the small one
 (target: linear within 1.2x) and peak RSS (target: < 1 GB). The endpoint answers in the bench's own process:
 its time is part of the wall time (a real KMS would answer in parallel on its side), its memory is not.
-Writes bench/results/keys_scale.md.
+Writes bench/results/keys_scale.md. About 40 minutes on 2 cores: ``make bench-scale`` runs it, ``make bench``
+leaves it out.
 
     .venv/bin/python -m bench.keys_scale [--small 10000] [--large 100000]
 """

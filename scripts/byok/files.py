@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from byok.errors import PathError
@@ -64,17 +65,19 @@ def check_directory_writable(path: Path, what: str, must_be_empty: bool = False)
     _probe(existing, what, path)
 
 
-def write_atomically(path: Path, content: str | bytes, mode: int | None = None) -> None:
+def write_atomically(path: Path, content: str | bytes | Iterable[str], mode: int | None = None) -> None:
     """Write beside the target and rename, so a crash leaves the old file or the new one, never half of one.
 
-    The new file keeps the old one's permissions (or ``mode``, or the umask's default for a new file).
+    ``content`` may come in pieces (a large report written as it is rendered). The new file keeps the old one's
+    permissions (or ``mode``, or the umask's default for a new file).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    pieces = [content] if isinstance(content, str | bytes) else content
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
+            for piece in pieces:
+                handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode if mode is not None else _mode_for(path))

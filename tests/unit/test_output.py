@@ -10,7 +10,9 @@ import pytest
 from byok.cli.demo_cmd import DEMO_COLUMNS, story_row
 from byok.demo import KeyStory
 from byok.model import KeyMaterialState
-from byok.output import FORMATS, Column, Listing, View, identifier, optional
+from byok.output import FORMATS, Column, Document, Listing, View, identifier, optional
+from byok.output.json_format import chunks, plain
+from byok.output.model import Streamed
 from byok.output.table import display_width
 from byok.output.terminal import terminal_width
 from support.output_schema import documented, schema
@@ -49,6 +51,25 @@ def test_json_keeps_types_snake_case_keys_arrays_and_facts():
     assert document["rows"][0] == {"id": "a|b", "state": "CURRENT", "expires": "2027-01-02T00:00:00+00:00", "count": 3}
     assert document["rows"][1]["expires"] is None
     assert document["notes"] == ["note one"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"kind": "k"},
+        {"kind": "k", "rows": [], "notes": ["two\nlines"], "nested": {"a": [1, {"b": []}], "c": {}}},
+        {"kind": "k", "findings": [{"id": "é", "at": datetime(2027, 1, 2, tzinfo=UTC)}, {"id": "b"}], "keys": []},
+    ],
+)
+def test_json_written_in_pieces_is_the_same_text_as_one_dump(body):
+    """A drift run over 100,000 keys writes its JSON a finding at a time; the text must not change."""
+    whole = json.dumps(plain(body), indent=2) + "\n"
+    streamed = {k: Streamed(tuple(v), lambda item: item) if isinstance(v, list) else v for k, v in body.items()}
+    pieces = list(chunks(Document("k", "t", streamed)))
+    assert "".join(pieces) == whole
+    if body.get("findings"):
+        assert len(pieces) > len(body) + 1, "each streamed item is a piece of its own"
 
 
 def test_a_listing_refuses_keys_that_are_not_snake_case_or_not_columns():

@@ -30,6 +30,7 @@ from byok.kms.pacing import QuotaPacer
 from byok.kms.transport import require_secure_endpoint
 from byok.policy import EstatePolicy, load_policy
 from byok.report import FORMATS, NIGHTLY, ReportOptions
+from byok.report import chunks as rendered
 
 DEFAULT_CONFIG = Path("byok.toml")
 
@@ -233,11 +234,12 @@ def _finish(
     if output_file:
         view = FindingsView(view.min_severity, wide=True)  # a file has no terminal width
     options = _options(estate, result, fail_on, accounts, view)
-    text = FORMATS[output_format](result, options)
+    pieces = rendered(output_format, result, options)  # JSON written as it is made: flat memory at 100,000 keys
     if output_file:
-        write_atomically(output_file, text)
+        write_atomically(output_file, pieces)
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
     failing = result.at_least(options.fail_on)
     if failing:
         worst = failing[0]

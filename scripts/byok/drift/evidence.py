@@ -35,6 +35,7 @@ class Evidence:
     replacements: list[ReplacementFact] = field(default_factory=list)
     gaps: list[GapFact] = field(default_factory=list)
     resolver: KeyResolver = field(default_factory=KeyResolver)
+    _by_name: dict[str, list[KeyFact]] | None = field(default=None, init=False, repr=False)
 
     def add(self, facts: Iterable[Fact]) -> Evidence:
         for fact in facts:
@@ -58,6 +59,7 @@ class Evidence:
         known = self.keys.get(slot)
         if known is None or (not known.materials and fact.materials):  # a live fact beats a state fact
             self.keys[slot] = fact
+            self._by_name = None
         self.resolver.add_key(*slot)
 
     def resolve(self, reference: KeyReference) -> ResolvedKey | None:
@@ -93,10 +95,16 @@ class Evidence:
         return GenerationRef(name, number, key.tags.get("byok:state") if key else None)
 
     def _tagged(self, name: str) -> bool:
-        return any(k.byok_name == name for k in self.keys.values())
+        return bool(self.generation_keys(name))
 
     def generation_keys(self, name: str) -> list[KeyFact]:
-        return [k for k in self.keys.values() if k.byok_name == name]
+        """Keys tagged ``byok:key = name``; indexed once the facts are in (rules ask per alias and per reference)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for key in self.keys.values():
+                if key.byok_name:
+                    self._by_name.setdefault(key.byok_name, []).append(key)
+        return list(self._by_name.get(name, ()))
 
     def references_to(self, key: KeyFact) -> list[UsageFact]:
         slot = (key.reference.account, key.reference.region, key.reference.name)

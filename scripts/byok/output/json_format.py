@@ -9,15 +9,48 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from enum import Enum
 
-from byok.output.model import SNAKE_CASE, Document, View
+from byok.output.model import SNAKE_CASE, Document, Streamed, View
 
 
 def render(document: Document, view: View | None = None) -> str:
-    return json.dumps(plain(document.body), indent=2) + "\n"
+    return "".join(chunks(document))
+
+
+def chunks(document: Document) -> Iterator[str]:
+    """The text of ``json.dumps(body, indent=2)``, written a top-level field and a streamed array item at a time.
+
+    So a caller that writes the chunks as they come never holds the whole text, nor every item of a
+    :class:`Streamed` array: memory stays flat however many findings a drift run has.
+    """
+    if not document.body:
+        yield "{}\n"
+        return
+    separator = "{"
+    for key, value in document.body.items():
+        yield f"{separator}\n  {json.dumps(_key(key))}: "
+        separator = ","
+        if isinstance(value, Streamed):
+            yield from _array(value)
+        else:
+            yield _nested(plain(value), 1)
+    yield "\n}\n"
+
+
+def _array(items: Streamed) -> Iterator[str]:
+    opening = "["
+    for item in items:
+        yield f"{opening}\n    {_nested(plain(item), 2)}"
+        opening = ","
+    yield "[]" if opening == "[" else "\n  ]"
+
+
+def _nested(value: object, depth: int) -> str:
+    """``value`` as json.dumps(indent=2) writes it ``depth`` levels down (JSON strings hold no raw newline)."""
+    return json.dumps(value, indent=2).replace("\n", "\n" + "  " * depth)
 
 
 def plain(value: object) -> object:

@@ -8,11 +8,13 @@ width, escaping and JSON value conversion are each solved once, in one module.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import Enum
+from typing import Generic, TypeVar
 
+T = TypeVar("T")
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -54,6 +56,20 @@ class Section:
     rows: tuple[Mapping[str, object], ...]
     folded: bool = False
     caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Streamed(Generic[T]):
+    """A body array too large to build whole (100,000 keys' findings): each item is made as the JSON is written.
+
+    ``items`` must be iterable more than once (a tuple); ``convert`` turns one into its JSON object.
+    """
+
+    items: Iterable[T]
+    convert: Callable[[T], object]
+
+    def __iter__(self) -> Iterator[object]:
+        return (self.convert(item) for item in self.items)
 
 
 @dataclass(frozen=True)

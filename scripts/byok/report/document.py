@@ -13,7 +13,7 @@ from typing import Any
 
 from byok.drift.engine import DriftResult, KeySummary
 from byok.drift.findings import RULES, Finding
-from byok.output.model import Column, Document, Section, identifier
+from byok.output.model import Column, Document, Section, Streamed, identifier
 from byok.report.keys import earliest_expiry
 from byok.report.options import ReportOptions, where
 from byok.report.summary import counts, counts_line
@@ -66,8 +66,8 @@ def body(result: DriftResult, options: ReportOptions) -> dict[str, Any]:
         "fail_on": options.fail_on.value if options.fail_on else "none",
         "summary": {severity.value: n for severity, n in counts(result).items()},
         "failed": any(options.fails(f) for f in result.findings),
-        "findings": [_finding(f) for f in result.findings],
-        "keys": [_key(k) for k in result.keys],
+        "findings": Streamed(result.findings, _finding),
+        "keys": Streamed(result.keys, _key),
     }
 
 

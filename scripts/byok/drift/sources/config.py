@@ -19,12 +19,13 @@ what came from where and how old Config's data was, which every report format pr
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -50,6 +51,7 @@ from byok.drift.sources.config_coverage import (
 )
 from byok.drift.sources.config_select import ConfigSelect, expression
 from byok.drift.sources.live import DEFAULT_WORKERS, IN_FLIGHT_PER_WORKER, LiveSource
+from byok.drift.sources.streams import bounded, merged
 from byok.errors import ConfigError
 from byok.kms.client import material_from_entry
 
@@ -65,8 +67,6 @@ KEY_FIELDS = (
     "tags",
 )
 ALIAS_FIELDS = ("configuration.AliasName", "configuration.TargetKeyId")
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass
@@ -126,15 +126,21 @@ class ConfigSource:
         return f"config ({self.provenance.summary()})" if self.provenance.coverage else "config"
 
     def facts(self) -> Iterator[Fact]:
-        """Coverage first; then the API scan of what Config cannot vouch for; then Config's own facts."""
+        """Coverage first; then, side by side, the API scan of what Config cannot vouch for and each Config query.
+
+        Config pages a query 100 rows at a time, each page waiting for the previous page's token: an
+        organisation's queries one after another would be one long chain of round trips. Each query therefore
+        pages in a thread of its own, beside the API fallback, and their facts meet in one bounded queue.
+        """
         selects, coverage = self._coverage()
         self.provenance.coverage = coverage
         covered = _Covered(coverage, self.regions)
-        yield from self._fallback(covered)
+        fallback = self._fallback(covered)
+        producers: list[Callable[[], Iterable[Fact]]] = [fallback.facts] if fallback else []
+        producers += [partial(self._usages, selects, covered, path, types) for path, types in by_spelling().items()]
+        producers += [partial(self._aliases, selects, covered), partial(self._keys, selects, covered)]
         try:
-            yield from self._usages(selects, covered)
-            yield from self._aliases(selects, covered)
-            yield from self._keys(selects, covered)
+            yield from merged(producers, self.workers * IN_FLIGHT_PER_WORKER)
         finally:
             self.provenance.config_calls = sum(select.calls for select in selects)
         for account, unread in sorted(self._unread.items()):
@@ -170,21 +176,21 @@ class ConfigSource:
             accounts = sorted({status["SourceId"] for status in statuses})
         return [(account, region) for account in accounts for region in self.regions]
 
-    def _usages(self, selects: list[ConfigSelect], covered: _Covered) -> Iterator[Fact]:
-        for path, types in by_spelling().items():
-            wanted = [t for t in types if covered.anywhere(t)]
-            if not wanted:
-                continue
-            for select in selects:
-                for row in select.rows(expression([path], wanted)):
-                    account, region, kind = row.get("accountId"), row.get("awsRegion"), row.get("resourceType")
-                    if not covered.row(kind, account, region):
-                        continue
-                    resource = Resource(kind, row.get("arn") or row.get("resourceId"), account, region)
-                    for value in read_path(row, path):
-                        reference = KeyReference.parse(value, account, region)
-                        if reference is not None:
-                            yield UsageFact(resource, reference, path, "config")
+    def _usages(self, selects: list[ConfigSelect], covered: _Covered, path: str, types: list[str]) -> Iterator[Fact]:
+        """The query of one spelling of the key property (names differing only by case cannot share a query)."""
+        wanted = [t for t in types if covered.anywhere(t)]
+        if not wanted:
+            return
+        for select in selects:
+            for row in select.rows(expression([path], wanted)):
+                account, region, kind = row.get("accountId"), row.get("awsRegion"), row.get("resourceType")
+                if not covered.row(kind, account, region):
+                    continue
+                resource = Resource(kind, row.get("arn") or row.get("resourceId"), account, region)
+                for value in read_path(row, path):
+                    reference = KeyReference.parse(value, account, region)
+                    if reference is not None:
+                        yield UsageFact(resource, reference, path, "config")
 
     def _aliases(self, selects: list[ConfigSelect], covered: _Covered) -> Iterator[Fact]:
         if not covered.anywhere(ALIAS_TYPE):
@@ -217,7 +223,7 @@ class ConfigSource:
     def _jobs(self, rows: Iterable[dict[str, Any]], unread: Counter[str]) -> Iterator[tuple[dict[str, Any], Any]]:
         """Each key row with the KMS client that reads its materials (None: none needed, or none possible).
 
-        Clients are built here, in one thread: a boto3 session is not thread-safe.
+        Clients come from the shared session, built under its lock (a boto3 session is not thread-safe).
         """
         for row in rows:
             if not _imported(row.get("configuration", {})):
@@ -243,8 +249,8 @@ class ConfigSource:
                 self._credentials[account] = None
         return self._credentials[account]
 
-    def _fallback(self, covered: _Covered) -> Iterator[Fact]:
-        """The live collectors, in the accounts and regions (and for the types) Config cannot vouch for."""
+    def _fallback(self, covered: _Covered) -> LiveSource | None:
+        """The live collectors, in the accounts and regions (and for the types) Config cannot vouch for; set up."""
         registry = collector_types()
         needs: dict[str, set[str]] = {}
         for collector in self.api.collectors:
@@ -253,24 +259,21 @@ class ConfigSource:
                     continue
                 if not covered.collector(collector, registry.get(collector.name), Scope(account, region)):
                     needs.setdefault(account, set()).add(collector.name)
-        reachable = [a for a in needs if self._credentials_for(a) is not None]
+        accounts = sorted(needs)
+        found = self.api.concurrently(self._credentials_for, accounts)
+        reachable = [account for account, credentials in zip(accounts, found, strict=True) if credentials is not None]
         for account in set(needs) - set(reachable):
             self._unread.setdefault(account, []).append(f"{', '.join(sorted(needs[account]))} (not covered by Config)")
         if not reachable:
-            return
+            return None
         names = sorted(set().union(*(needs[a] for a in reachable)))
         self.provenance.api_scans.append(f"API scan of {', '.join(names)} in {len(reachable)} account(s)")
-        live = LiveSource(
-            self.regions,
+        live = self.api.narrowed(
             reachable,
-            self.role_name,
-            self.endpoint_url,
-            self.workers,
             names,
-            self.session,
-            only=lambda collector, scope: not covered.collector(collector, registry.get(collector.name), scope),
+            lambda collector, scope: not covered.collector(collector, registry.get(collector.name), scope),
         )
-        yield from live.facts()
+        return live.prepared()
 
 
 def _imported(configuration: dict[str, Any]) -> bool:
@@ -344,17 +347,6 @@ class _Covered:
             return False
         regions = self._regions if collector.global_service else (scope.region,)
         return all(self.recorded(t, scope.account, r) for t in types for r in regions)
-
-
-def bounded(pool: ThreadPoolExecutor, work: Callable[[T], Iterable[R]], items: Iterable[T], window: int) -> Iterator[R]:
-    """``work`` over ``items`` in the pool, at most ``window`` at a time, results in order: flat memory."""
-    running: deque[Future] = deque()
-    for entry in items:
-        running.append(pool.submit(work, entry))
-        if len(running) >= window:
-            yield from running.popleft().result()
-    while running:
-        yield from running.popleft().result()
 
 
 def _date(text: Any) -> datetime | None:

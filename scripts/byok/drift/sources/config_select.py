@@ -7,6 +7,7 @@ and yielded page by page, never gathered. ``calls`` counts the requests, for the
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -39,6 +40,7 @@ class ConfigSelect:
         self.client = client
         self.aggregator = aggregator
         self.calls = 0
+        self._lock = threading.Lock()  # several queries may page through one select at once
 
     def rows(self, expression: str) -> Iterator[dict[str, Any]]:
         token: str | None = None
@@ -52,7 +54,8 @@ class ConfigSelect:
             else:
                 call = self.client.select_resource_config
             page = config_call(call, **arguments)
-            self.calls += 1
+            with self._lock:
+                self.calls += 1
             for row in page.get("Results", []):
                 yield json.loads(row)
             token = page.get("NextToken")

@@ -18,16 +18,18 @@ source uses it to scan through the APIs only what Config does not record.
 from __future__ import annotations
 
 import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from byok import client_classes
 from byok.drift.collectors import Collector, Page, Scope, load
 from byok.drift.facts import Fact, GapFact
 from byok.drift.findings import Resource
@@ -38,6 +40,7 @@ DEFAULT_WORKERS = 16
 IN_FLIGHT_PER_WORKER = 4
 Job = Callable[[], Page | Iterable[Fact]]
 ScopeFilter = Callable[[Collector, Scope], bool]
+T = TypeVar("T")
 
 
 def client_config(workers: int, endpoint_url: str | None = None) -> Config:
@@ -80,15 +83,43 @@ class LiveSource:
         self.collectors = [registry[name]() for name in (collectors or sorted(registry))]
         self.session = session or boto3.session.Session()
         self.config = client_config(workers, endpoint_url)
+        client_classes.install()  # a client per account, Region and service: build each service's class once
         self.only = only
         self.pacer = pacer or QuotaPacer()
         self._sts: Any = None
         self._own: str | None = None
+        self._assumed: dict[str, dict[str, str]] = {}
+        self._client_lock = threading.Lock()
+        self._prepared: list[Listing] | None = None
+
+    def prepared(self) -> LiveSource:
+        """Assume the roles and build the clients now, in this thread, instead of when ``facts()`` starts.
+
+        The Config source runs this scan beside its queries: its set-up (service models, STS) then happens
+        before any fact flows, and the scan's memory is the steady one of its calls.
+        """
+        self._prepared = self.listings()
+        return self
+
+    def narrowed(self, accounts: Sequence[str], collectors: Sequence[str], only: ScopeFilter) -> LiveSource:
+        """The same scan for fewer accounts and collectors, reusing this one's session, identity and assumed roles.
+
+        The Config source scans through the APIs only what Config cannot vouch for, in accounts whose roles it
+        has usually assumed already (for KMS materials): it should not ask STS twice for the same credentials.
+        """
+        narrow = LiveSource(
+            self.regions, accounts, self.role_name, self.endpoint_url, self.workers, collectors, self.session, only
+        )
+        narrow._sts, narrow._own, narrow._assumed = self._sts, self._own, self._assumed
+        narrow._client_lock = self._client_lock
+        return narrow
 
     def client(self, service: str, region: str, credentials: dict[str, str]) -> Any:
-        return self.session.client(
-            service, region_name=region, endpoint_url=self.endpoint_url, config=self.config, **credentials
-        )
+        """A client from the shared session; built under a lock, since a boto3 session is not thread-safe."""
+        with self._client_lock:
+            return self.session.client(
+                service, region_name=region, endpoint_url=self.endpoint_url, config=self.config, **credentials
+            )
 
     def own_account(self) -> str:
         if self._own is None:
@@ -102,7 +133,17 @@ class LiveSource:
         Clients of every account come from the one session, with credentials per client, so each service
         model is loaded once for the whole scan instead of once per account.
         """
-        return {account: self.credentials_for(account) for account in self.accounts or (self.own_account(),)}
+        accounts = self.accounts or (self.own_account(),)
+        return dict(zip(accounts, self.concurrently(self.credentials_for, accounts), strict=True))
+
+    def concurrently(self, work: Callable[[str], T], accounts: Sequence[str]) -> list[T]:
+        """``work`` for every account on the scan's workers: assuming a role is one round trip per account.
+
+        The caller's identity is asked first, in this thread, so the workers share one STS client.
+        """
+        self.own_account()
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="byok-sts") as pool:
+            return list(pool.map(work, accounts))
 
     def credentials_for(self, account: str) -> dict[str, str]:
         own = self.own_account()
@@ -110,7 +151,9 @@ class LiveSource:
             return {}
         if not self.role_name:
             raise ConfigError(f"account {account} is not the caller's ({own})", "pass --role-name to assume a role")
-        return self._assume(self._sts, account)
+        if account not in self._assumed:
+            self._assumed[account] = self._assume(self._sts, account)
+        return self._assumed[account]
 
     def _assume(self, sts: Any, account: str) -> dict[str, str]:
         role = f"arn:aws:iam::{account}:role/{self.role_name}"
@@ -186,7 +229,7 @@ class LiveSource:
                     submit(listing, partial(listing.collector.describe, listing.client, listing.scope, item))
                 return gaps
 
-            for listing in self.listings():
+            for listing in self._prepared if self._prepared is not None else self.listings():
                 submit(listing, partial(listing.collector.list, listing.client, listing.scope))
             while running:
                 listing, future = done.get()
