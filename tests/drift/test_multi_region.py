@@ -22,9 +22,11 @@ from byok.drift.facts import KeyFact
 from byok.drift.intent import Intent
 from byok.drift.reference import KeyReference
 from byok.drift.rules import evaluate
+from byok.drift.sources.config import ConfigSource
 from byok.drift.sources.live import LiveSource
 from byok.model import ImportState, KeyMaterial, KeyMaterialState
 from byok.render.parse import parse_tfvars
+from support.accounts import start_recorder
 from support.output_schema import documented
 from support.sandbox import ACCOUNT_ID, REGION, import_material
 
@@ -155,6 +157,22 @@ def test_a_replica_in_a_region_the_scan_did_not_read_is_a_gap_not_a_pass(result,
 def test_unimported_replica_material_is_not_reported_as_expired_or_deleted(result, estate):
     expired = flagged(result, "BYOK-D005")
     assert not {arn(r, estate[k]) for r in REPLICA_REGIONS for k in ("never", "waiting")} & set(expired)
+
+
+def test_the_config_source_compares_replicas_as_the_api_scan_does(sandbox, estate, result):
+    """Config records that a key is multi-Region but not its replicas: the source asks KMS, so nothing is lost."""
+    for region in SCANNED:
+        start_recorder(aws(sandbox, "config", region), ACCOUNT_ID)
+    source = ConfigSource(SCANNED, endpoint_url=sandbox.url, session=local_session())
+    via_config = scan([source], Intent.of([parse_tfvars(tfvars())]))
+
+    def replica_findings(found: DriftResult) -> set[tuple[str, str]]:
+        return {(f.rule_id, f.resource.id) for f in found.findings if f.rule_id in REPLICA_RULES[1:]}
+
+    assert {rule for rule, _ in replica_findings(result)} == set(REPLICA_RULES[2:])  # D015 and D016 both fire
+    assert replica_findings(via_config) == replica_findings(result)
+    unscanned = [f for f in via_config.findings if f.rule_id == "BYOK-D013" and UNSCANNED in f.detail]
+    assert unscanned, "the replica in the region nobody scans is a gap through Config too"
 
 
 def test_replica_findings_reach_the_json_and_sarif_of_drift_live(sandbox, estate, tmp_path, monkeypatch, capsys):

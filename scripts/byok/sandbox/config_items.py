@@ -84,6 +84,7 @@ def kms_keys(account: str, region: str) -> Iterator[Item]:
     backend = kms_backends[account][region]
     for key in list(backend.keys.values()):
         metadata = key.to_dict()["KeyMetadata"]
+        metadata["MultiRegion"] = bool(metadata.get("MultiRegion"))  # moto: None when not asked for; KMS: false
         configuration = {_camel(k): iso(v) if k in _DATES else v for k, v in metadata.items()}
         tags = backend.tagger.get_tag_dict_for_resource(key.id)
         yield item(account, region, "AWS::KMS::Key", key.id, key.arn, configuration, tags=tags)

@@ -47,7 +47,6 @@ class KmsKeys(Collector):
                 client, "list_key_rotations", "Rotations", KeyId=item, IncludeKeyMaterial="ALL_KEY_MATERIAL"
             )
             materials = tuple(material_from(entry) for entry in rotations)
-        multi_region = meta.get("MultiRegionConfiguration") or {}
         yield KeyFact(
             reference,
             state=meta.get("KeyState"),
@@ -57,7 +56,15 @@ class KmsKeys(Collector):
             tags=tags,
             materials=materials,
             current_material_id=meta.get("CurrentKeyMaterialId"),
-            multi_region=bool(meta.get("MultiRegion", False)),
-            multi_region_type=multi_region.get("MultiRegionKeyType"),
-            replica_regions=tuple(replica["Region"] for replica in multi_region.get("ReplicaKeys", [])),
+            **multi_region_role(meta),
         )
+
+
+def multi_region_role(meta: dict[str, Any]) -> dict[str, Any]:
+    """A key's multi-Region fields of :class:`KeyFact` from DescribeKey's ``KeyMetadata``."""
+    configuration = meta.get("MultiRegionConfiguration") or {}
+    return {
+        "multi_region": bool(meta.get("MultiRegion", False)),
+        "multi_region_type": configuration.get("MultiRegionKeyType"),
+        "replica_regions": tuple(replica["Region"] for replica in configuration.get("ReplicaKeys", [])),
+    }

@@ -6,7 +6,7 @@ resource's configuration, organisation-wide through an aggregator, so this sourc
 
 - one query per spelling of the key property (``config_catalogue``), paged 100 rows at a time, rows normalised
   by :class:`~byok.drift.reference.KeyReference` with the row's own account and region;
-- one query for ``AWS::KMS::Key`` (state, origin, tags) and one for ``AWS::KMS::Alias``; Config has no key
+- one query for ``AWS::KMS::Key`` (state, origin, multi-Region, tags) and one for ``AWS::KMS::Alias``; Config has no key
   materials, so every material's expiry is still read from KMS (ListKeyRotations), but only for the imported
   keys the query found;
 - whatever Config cannot vouch for (types it does not record, types the recorder excludes, accounts or regions
@@ -31,6 +31,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from byok.drift.collectors import Collector, Scope, paginate
+from byok.drift.collectors.kms import multi_region_role
 from byok.drift.facts import AliasFact, Fact, GapFact, KeyFact, UsageFact
 from byok.drift.findings import Resource
 from byok.drift.reference import KeyReference
@@ -64,6 +65,7 @@ KEY_FIELDS = (
     "configuration.keySpec",
     "configuration.creationDate",
     "configuration.deletionDate",
+    "configuration.multiRegion",
     "tags",
 )
 ALIAS_FIELDS = ("configuration.AliasName", "configuration.TargetKeyId")
@@ -300,6 +302,7 @@ def _key_facts(job: tuple[dict[str, Any], Any]) -> list[Fact]:
         deletion_date=_date(configuration.get("deletionDate")),
         tags=tags,
         source="config",
+        multi_region=configuration["multiRegion"] if "multiRegion" in configuration else None,
     )
     if kms is None:
         return [fact]
@@ -308,6 +311,10 @@ def _key_facts(job: tuple[dict[str, Any], Any]) -> list[Fact]:
             kms, "list_key_rotations", "Rotations", KeyId=reference.name, IncludeKeyMaterial="ALL_KEY_MATERIAL"
         )
         materials = tuple(material_from_entry(entry) for entry in entries)
+        if configuration.get("multiRegion"):
+            # Config records that a key is multi-Region, not its role or its replicas: DescribeKey says (one call
+            # per imported multi-Region key), so the replica rules compare it as they do on an API scan.
+            fact = replace(fact, **multi_region_role(kms.describe_key(KeyId=reference.name)["KeyMetadata"]))
     except (ClientError, BotoCoreError) as exc:
         resource = Resource(KEY_TYPE, reference.arn or reference.name, reference.account, reference.region)
         return [fact, GapFact(resource, f"{resource.id}: Config lists the key but KMS answered {exc}", "config")]
