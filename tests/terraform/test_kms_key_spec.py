@@ -18,7 +18,6 @@ from byok.terraform.engine import EmbeddedTerraform
 from byok.terraform.errors import TerraformError
 from support.offline_terraform import OFFLINE_PROVIDER
 
-
 TWO_GENERATIONS = {
     "1": {"state": "retiring", "created": "2025-11-28"},
     "2": {"state": "active", "created": "2026-11-28"},
