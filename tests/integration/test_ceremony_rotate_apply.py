@@ -15,18 +15,21 @@ import re
 import stat
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import PyKCS11
 import pytest
 
 from byok.cli.main import main
+from byok.estate import ManagedKey
 from byok.hsm import Pkcs11Hsm
 from byok.hsm.trusted import fingerprint
 from byok.model import KeyState
 from byok.render import read_tfvars, render_tfvars
 from byok.rotation.planner import propose
 from byok.sandbox import clock
+from support.multi_region import PRIMARY, REPLICAS
 
 pytestmark = pytest.mark.needs("trusted-wrapping")
 
@@ -192,3 +195,86 @@ def test_a_multi_region_rotation_asks_for_each_replicas_approval_and_keeps_it_be
         assert events.count("parameters-fetched") == 1 and "material-imported" in events, events
         (imported,) = [r for r in records if r.get("key") == arn and r["event"] == "material-imported"]
         assert "trusted object(s) destroyed" in imported["detail"] and imported["detail"].startswith("replica in ")
+
+
+@pytest.fixture
+def without_replicas(multi_region_estate):
+    """A multi-Region key with no replica yet, its environment set before ``officer`` copies it."""
+    return multi_region_estate(PRIMARY, (), "ceremony backfill", regions=REPLICAS)
+
+
+def test_a_replica_backfill_asks_every_late_replica_for_its_approval_in_one_run(
+    without_replicas, capsys, officer, settings, user_pin
+):
+    made = without_replicas
+    ceremony_on(made.root)  # the material is generated CKA_WRAP_WITH_TRUSTED: every wrap needs an approval
+    code, rows = apply(capsys)
+    assert code == 6
+    officer(*waiting_approvals(rows)[0])
+    code, rows = apply(capsys)  # the first material, into the primary alone (no replica yet)
+    assert code == 0, rows
+    for region in REPLICAS:  # two DR Regions added later: both lack the material
+        made.raw.replicate_key(KeyId=made.key_id, ReplicaRegion=region)
+
+    code, _, err = byok(capsys, "material", "sync-replicas", "--key", made.key_id)
+
+    assert code == 6, err
+    waiting = dict(APPROVE.findall(err))
+    replica_arns = {made.clients[region].describe(made.key_id).arn for region in REPLICAS}
+    assert set(waiting) == replica_arns and len(set(waiting.values())) == len(REPLICAS)
+    assert sorted(pending_files(made.root)) == sorted(f"{made.key_id}@{region}.json" for region in REPLICAS)
+    for arn, expected in waiting.items():  # one sitting
+        officer(arn, expected)
+
+    code, _, err = byok(capsys, "material", "sync-replicas", "--key", made.key_id)
+
+    assert code == 0, err
+    current = made.clients[PRIMARY].describe(made.key_id).current_material_id
+    for region in REPLICAS:
+        key = made.clients[region].describe(made.key_id)
+        assert (key.state, key.current_material_id) == (KeyState.ENABLED, current), region
+    assert trusted_objects(settings, user_pin) == [] and pending_files(made.root) == {}
+
+
+@pytest.fixture
+def one_replica(multi_region_estate):
+    """A multi-Region key with one replica, a second Region to add later; environment set before ``officer``."""
+    return multi_region_estate(PRIMARY, REPLICAS[:1], "ceremony late replica", regions=REPLICAS[1:])
+
+
+def test_rotate_apply_asks_the_late_replicas_backfill_and_the_other_replicas_import_in_one_run(
+    one_replica, capsys, officer
+):
+    made, (first, late) = one_replica, REPLICAS
+    ceremony_on(made.root)
+    for _ in range(2):  # g1: the primary's approval, then the replica's
+        code, rows = apply(capsys)
+        assert code == 6, rows
+        officer(*waiting_approvals(rows)[0])
+    assert apply(capsys)[0] == 0
+    made.raw.replicate_key(KeyId=made.key_id, ReplicaRegion=late)  # lacks g1
+    state = read_tfvars(made.tfvars)
+    key = state.key("dr")
+    state = state.with_key(ManagedKey(**{**key.__dict__, "replica_regions": REPLICAS}))
+    made.tfvars.write_text(render_tfvars(propose(state, date.today(), 30, force_keys=("dr",)).after))
+    code, rows = apply(capsys)  # g2: the primary's approval first
+    assert code == 6
+    officer(*waiting_approvals(rows)[0])
+
+    code, rows = apply(capsys)  # the primary imports g2; the late replica's backfill and the first replica wait
+
+    assert code == 6
+    waiting = dict(waiting_approvals(rows))
+    assert set(waiting) == {made.clients[region].describe(made.key_id).arn for region in REPLICAS}
+    for arn, expected in waiting.items():
+        officer(arn, expected)
+    code, rows = apply(capsys)  # the late replica took g1 and asks once more, for g2 (an approval serves one wrap)
+    assert code == 6
+    (stopped,) = waiting_approvals(rows)
+    assert stopped[0] == made.clients[late].describe(made.key_id).arn
+    officer(*stopped)
+    code, rows = apply(capsys)
+    assert code == 0 and rows[0]["canaries_ok"] == 2 + len(REPLICAS), rows  # g1 canary, fresh, each replica
+    current = made.clients[PRIMARY].describe(made.key_id).current_material_id
+    for region in (first, late):
+        assert made.clients[region].describe(made.key_id).current_material_id == current, region

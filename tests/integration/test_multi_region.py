@@ -163,3 +163,21 @@ def test_material_list_and_inventory_show_replicas_and_flag_one_still_pending_im
     assert byok(capsys, "rotate", "apply", "--env", "dev")[0] == 0  # the re-run imports the missing replica
     code, out, _ = byok(capsys, "material", "list", "--key", alias, "--output", "json")
     assert not [note for note in json.loads(out)["notes"] if note.startswith("REPLICA")]
+
+
+def test_dry_run_after_a_crash_lists_only_what_the_rerun_still_does(multi_region, capsys):
+    root, tfvars, key_id, clients = multi_region
+    assert run_apply(root).returncode == 0
+    propose_next(tfvars)
+    second = REPLICAS[1]
+    crashed = run_apply(root, f"dr:import@{second}=kill")  # the primary and the first replica hold g2
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    before = {region: kms.list_materials(key_id) for region, kms in clients.items()}
+
+    code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--dry-run", "--output", "json")
+
+    assert code == 0, err
+    (row,) = json.loads(out)["rows"]
+    assert row["steps"] == [f"import@{second}", "rotate", "verify", "record"]
+    assert {region: kms.list_materials(key_id) for region, kms in clients.items()} == before
+    assert run_apply(root).returncode == 0

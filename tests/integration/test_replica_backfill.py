@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -216,3 +216,63 @@ def test_material_byok_did_not_import_is_refused_with_the_reason(multi_region_es
     code, _, err = byok(capsys, "material", "sync-replicas", "--key", made.key_id, "--dry-run")
     assert code == 5
     assert "was not imported by byok: its HSM object is unknown" in err and "EXISTING_KEY_MATERIAL" in err
+
+
+def kms_state(story: Story) -> dict[str, object]:
+    """Every Region's key state and materials (ids, import states, expiry): what a KMS write would change."""
+    return {
+        region: (
+            client.describe(story.key_id),
+            [(m.material_id, m.state, m.import_state, m.valid_to) for m in client.list_materials(story.key_id)],
+        )
+        for region, client in story.clients.items()
+    }
+
+
+def test_rotate_apply_dry_run_lists_every_replica_step_and_changes_nothing(story, capsys, hsm):
+    story.tfvars.write_text(
+        render_tfvars(propose(read_tfvars(story.tfvars), date.today(), 30, force_keys=("dr",)).after)
+    )
+    earlier = [m.material_id for m in story.clients[PRIMARY].list_materials(story.key_id)]  # g1, g2: oldest first
+    before, hsm_before = kms_state(story), [m.label for m in hsm.list_materials()]
+
+    code, out, err = byok(capsys, "rotate", "apply", "--env", "dev", "--dry-run", "-o", "json")
+
+    assert code == 0, err
+    (row,) = documented(out, "rotate_apply_plan")["rows"]
+    assert row["steps"] == [
+        "generate",
+        "get-parameters",
+        "wrap",
+        "import",
+        *(f"backfill {material_id}@{LATE_REPLICA}" for material_id in earlier),
+        f"import@{FIRST_REPLICA}",
+        f"import@{LATE_REPLICA}",
+        "rotate",
+        "verify",
+        "record",
+    ]
+    assert kms_state(story) == before
+    assert [m.label for m in hsm.list_materials()] == hsm_before
+    assert hsm.find_material(f"byok/dev/dr/g3/{story.key_id}") is None
+    assert not (story.root / ".byok" / "pending-imports").exists()
+
+
+def test_a_replica_takes_the_primary_materials_expiry(multi_region_estate, capsys):
+    made = multi_region_estate(PRIMARY, (), "replica expiry", regions=(LATE_REPLICA,))
+    primary = made.clients[PRIMARY]
+    valid_to = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0)
+    code, _, err = byok(
+        capsys, "material", "import", "--key", made.key_id, "--valid-to", valid_to.strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    assert code == 0, err
+    (material,) = primary.list_materials(made.key_id)
+    assert material.valid_to == valid_to  # the primary's material expires (KEY_MATERIAL_EXPIRES)
+    made.raw.replicate_key(KeyId=made.key_id, ReplicaRegion=LATE_REPLICA)
+
+    code, _, err = byok(capsys, "material", "sync-replicas", "--key", made.key_id)
+
+    assert code == 0, err
+    (replica,) = made.clients[LATE_REPLICA].list_materials(made.key_id)
+    assert (replica.material_id, replica.import_state) == (material.material_id, ImportState.IMPORTED)
+    assert (replica.expiration_model, replica.valid_to) == (material.expiration_model, valid_to)

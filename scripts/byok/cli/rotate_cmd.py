@@ -204,7 +204,11 @@ def apply_cmd(
                     "where": job.scope.describe(),
                     "generation": rotation.generation,
                     "target": rotation.target,
-                    "steps": [*runner(job.scope).plan(rotation).steps, "verify", "record"],
+                    "steps": [
+                        *runner(job.scope).planned_steps(rotation, state.key(rotation.key).replica_regions),
+                        "verify",
+                        "record",
+                    ],
                 }
                 for job in jobs_for(state, pending_rotations(state), aws.region)
                 for rotation in job.rotations

@@ -21,8 +21,15 @@ from byok.kms.client import KmsClient
 from byok.model import KeyMaterialState, KeyState, KmsKey, Strategy
 from byok.rotation.canaries import CanaryStore
 from byok.rotation.journaling import RunJournal
-from byok.rotation.replica_backfill import ReplicaBackfiller, plan_backfill, require_in_hsm
-from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, replicas_of
+from byok.rotation.replica_backfill import Backfill, ReplicaBackfiller, plan_backfill, require_in_hsm
+from byok.rotation.replicas import (
+    Replica,
+    ReplicaClient,
+    ReplicaImporter,
+    primary_valid_to,
+    raise_if_waiting,
+    replicas_of,
+)
 
 Progress = Callable[[str, str], None]  # (key name, step)
 
@@ -141,25 +148,27 @@ class RotationRunner:
 
         A replica added after earlier rotations first takes the primary's earlier materials (backfill).
         In key-ceremony mode each replica's wrapping key needs its own approval: every replica is asked for its
-        parameters before the run stops, so the security officer approves all of them in one sitting.
+        parameters (backfill or new material) before the run stops, so the security officer approves all of
+        them in one sitting; a replica whose backfill waits takes the new material on the re-run.
         """
-        listed = self.kms.list_materials(plan.key.arn) if plan.key.current_material_id else []  # none before the first
-        earlier = [m for m in listed if label_of(m) != plan.label]
-        backfill = plan_backfill(self.importer.hsm, plan.key, earlier, replicas)
+        backfill = self._backfill_plan(plan, replicas)
         require_in_hsm(backfill)  # before the primary takes anything
         outcome = self.importer.execute(replace(plan, rotate=False), valid_to=None, progress=step, done=done)
-        self.backfiller.run(backfill, step, lambda replica: self._done(replica.key.arn, generation))
+        waiting = self.backfiller.run_collecting(
+            backfill, step, lambda replica: self._done(replica.key.arn, generation)
+        )
         material = stored_material(self.importer.hsm, plan.key.arn, outcome.label)
-        waiting: list[ApprovalPending] = []
+        valid_to = primary_valid_to(self.kms, plan.key.arn, outcome.material_id)
         for replica in replicas:
-            if replica.lacks(outcome.material_id):
+            if replica.region not in waiting and replica.lacks(outcome.material_id):
                 replica_done = self._done(replica.key.arn, generation)
                 try:
-                    self.replica_importer.import_into(replica, material, outcome.material_id, step, replica_done)
+                    self.replica_importer.import_into(
+                        replica, material, outcome.material_id, valid_to, step, replica_done
+                    )
                 except ApprovalPending as stopped:
-                    waiting.append(stopped)
-        if waiting:
-            raise ApprovalPending("; ".join(s.cause for s in waiting), "; ".join(s.remedy for s in waiting))
+                    waiting[replica.region] = stopped
+        raise_if_waiting(waiting.values())
         if not plan.rotate:
             return outcome
         step("rotate")
@@ -167,9 +176,33 @@ class RotationRunner:
         done("rotate", {"material_id": outcome.material_id, "check_value": material.check_value})
         return replace(outcome, material_state=KeyMaterialState.CURRENT)
 
-    def plan(self, rotation: KeyRotation) -> ImportPlan:
-        """What importing this generation would do, decided from the real HSM and KMS state."""
-        return self._plan(rotation, self.kms.describe(rotation.target))
+    def _backfill_plan(self, plan: ImportPlan, replicas: list[Replica]) -> list[Backfill]:
+        """The primary's earlier materials (not this generation's) that each replica lacks."""
+        listed = self.kms.list_materials(plan.key.arn) if plan.key.current_material_id else []  # none before the first
+        earlier = [m for m in listed if label_of(m) != plan.label]
+        return plan_backfill(self.importer.hsm, plan.key, earlier, replicas)
+
+    def planned_steps(self, rotation: KeyRotation, replica_regions: tuple[str, ...]) -> list[str]:
+        """Every KMS step a real run would make for this rotation, read from HSM and KMS; changes nothing.
+
+        A multi-Region key adds, between the primary's import and its rotation, each earlier material a replica
+        lacks (``backfill <material id>@<region>``) and each replica's import of the new material
+        (``import@<region>``), as ``_import_multi_region`` does them.
+        """
+        target = self.kms.describe(rotation.target)
+        plan = self._plan(rotation, target)
+        replicas = self._replicas(target, replica_regions)
+        if not replicas:
+            return plan.steps
+        steps = [name for name in plan.steps if name != "rotate"]
+        for item in self._backfill_plan(plan, replicas):
+            missing = "" if item.hsm_object is not None else " (HSM object missing: the run refuses)"
+            steps.append(f"backfill {item.material.material_id}@{item.replica.region}{missing}")
+        new_material = plan.existing_material_id
+        steps += [
+            f"import@{replica.region}" for replica in replicas if new_material is None or replica.lacks(new_material)
+        ]
+        return steps + (["rotate"] if plan.rotate else [])
 
     def _plan(self, rotation: KeyRotation, target: KmsKey) -> ImportPlan:
         return self.importer.plan(

@@ -8,6 +8,11 @@ KeyMaterialId (ImportKeyMaterial API reference), wrapped in the HSM under the re
 key and import token, from the HSM object that the material's description names (the label binds it to the
 key ID, which a replica shares with its primary). KMS refuses bytes that do not match the KeyMaterialId.
 
+In key-ceremony mode every replica's wrapping key needs its own approval: each replica that lacks a material
+is asked for its parameters before the run stops, naming all of them, so the security officer approves every
+replica in one sitting (a replica waiting takes nothing more this run). Each import carries the primary
+material's ValidTo (see ``byok.rotation.replicas``).
+
 Everything is decided from what KMS and the HSM hold now, so a run killed between any two steps is finished
 by running it again; an HSM object that no longer exists is refused before the first KMS call.
 """
@@ -18,12 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from byok.binding import require_label_bound
-from byok.errors import KeyWrongState, MaterialNotFound
+from byok.errors import ApprovalPending, KeyWrongState, MaterialNotFound
 from byok.hsm.backend import HsmBackend
 from byok.importer import Done, label_of
 from byok.kms.client import KmsClient
 from byok.model import HsmMaterial, ImportState, KeyMaterial, KmsKey
-from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, Step, replicas_of
+from byok.rotation.replicas import Replica, ReplicaClient, ReplicaImporter, Step, raise_if_waiting, replicas_of
 
 DoneFor = Callable[[Replica], Done]  # the journal callback of one replica's key
 
@@ -101,12 +106,29 @@ class ReplicaBackfiller:
         return primary, plan_backfill(self.hsm, primary, kms.list_materials(primary.arn), replicas)
 
     def run(self, plan: list[Backfill], step: Step, done_for: DoneFor) -> None:
+        """Every import of the plan; in key-ceremony mode, one error naming every replica waiting for approval."""
+        raise_if_waiting(self.run_collecting(plan, step, done_for).values())
+
+    def run_collecting(self, plan: list[Backfill], step: Step, done_for: DoneFor) -> dict[str, ApprovalPending]:
+        """Every import it can make now; returns the replicas (by Region) that stopped for approval."""
         require_in_hsm(plan)
+        waiting: dict[str, ApprovalPending] = {}
         for item in plan:
             assert item.hsm_object is not None  # require_in_hsm refused the plan otherwise
-            self.importer.import_into(
-                item.replica, item.hsm_object, item.material.material_id, step, done_for(item.replica)
-            )
+            if item.replica.region in waiting:
+                continue  # its earlier material waits for approval: the rest follows on the re-run
+            try:
+                self.importer.import_into(
+                    item.replica,
+                    item.hsm_object,
+                    item.material.material_id,
+                    item.material.valid_to,
+                    step,
+                    done_for(item.replica),
+                )
+            except ApprovalPending as stopped:
+                waiting[item.replica.region] = stopped
+        return waiting
 
 
 def client_region(key: KmsKey) -> str:

@@ -6,14 +6,20 @@ wrapped inside the HSM under the replica region's own wrapping key and import to
 replica holds it, the primary's new material waits in PENDING_MULTI_REGION_IMPORT_AND_ROTATION, so
 replicas are imported between the primary's import and its rotation. What each replica lacks is read
 from KMS every time, so a run resumed after a crash imports only the replicas still missing it.
+
+Expiry: KMS sets ExpirationModel and ValidTo per import and per key ("you set the expiration model and
+expiration dates for each key independently", developer guide, importing into multi-Region keys; the
+ImportKeyMaterial reference allows ValidTo with EXISTING_KEY_MATERIAL). A replica that imported without
+expiry would outlive the primary's material, so each replica takes the primary material's own ValidTo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from byok.errors import KeyWrongState
+from byok.errors import ApprovalPending, KeyWrongState
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
 from byok.importer import Done, Wrapping, import_wrapped
 from byok.kms.client import KmsClient
@@ -62,8 +68,19 @@ class ReplicaImporter:
         self.spec = spec
         self.pending = pending
 
-    def import_into(self, replica: Replica, material: HsmMaterial, material_id: str, step: Step, done: Done) -> None:
-        """One replica: its own import parameters, the HSM object wrapped under them, EXISTING_KEY_MATERIAL."""
+    def import_into(
+        self,
+        replica: Replica,
+        material: HsmMaterial,
+        material_id: str,
+        valid_to: datetime | None,
+        step: Step,
+        done: Done,
+    ) -> None:
+        """One replica: its own import parameters, the HSM object wrapped under them, EXISTING_KEY_MATERIAL.
+
+        ``valid_to`` is the primary material's ValidTo (None: it does not expire), so both expire together.
+        """
         imported = import_wrapped(
             self.hsm,
             replica.kms,
@@ -71,7 +88,7 @@ class ReplicaImporter:
             material,
             Wrapping(self.algorithm.algorithm, self.spec),
             import_type=ImportType.EXISTING_KEY_MATERIAL,
-            valid_to=None,
+            valid_to=valid_to,
             progress=step,
             done=done,
             material_id=material_id,
@@ -83,3 +100,21 @@ class ReplicaImporter:
                 f"{replica.key.arn} took the material as {imported}, not the primary's {material_id}",
                 "the replica holds other bytes than the primary: compare both with `byok material list`",
             )
+
+
+def primary_valid_to(kms: KmsClient, primary_arn: str, material_id: str) -> datetime | None:
+    """The ValidTo of one of the primary's materials as KMS lists it now (None: KEY_MATERIAL_DOES_NOT_EXPIRE)."""
+    for material in kms.list_materials(primary_arn):
+        if material.material_id == material_id:
+            return material.valid_to
+    raise KeyWrongState(
+        f"{primary_arn} does not list material {material_id}",
+        "compare the key's materials with the journal (`byok material list`) before retrying",
+    )
+
+
+def raise_if_waiting(waiting: Iterable[ApprovalPending]) -> None:
+    """Key-ceremony mode: one error naming every replica whose wrapping key waits, so all are approved at once."""
+    stopped = list(waiting)
+    if stopped:
+        raise ApprovalPending("; ".join(s.cause for s in stopped), "; ".join(s.remedy for s in stopped))
