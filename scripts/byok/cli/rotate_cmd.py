@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from byok.approval_sweep import sweep_stale
 from byok.audit.journal import Journal, journal_path
 from byok.audit.lock import lock_environment
 from byok.cli.options import (
@@ -181,6 +182,8 @@ def apply_cmd(
     )
     with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions, policy.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        if not dry_run:
+            sweep_stale(token, Journal.open(journal_path(policy.state_dir)), f"found by rotate apply {environment}")
         pending_imports = PendingImports(policy.state_dir)
 
         def runner(scope: Scope, journal: RunJournal | None = None) -> RotationRunner:
