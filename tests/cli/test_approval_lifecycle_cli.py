@@ -17,13 +17,14 @@ from pathlib import Path
 
 import PyKCS11
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from byok.hsm import Pkcs11Hsm
 from byok.hsm.trusted import fingerprint
 from byok.hsm.wrapping import public_key_template
-from byok.model import ImportParameters, WrappingAlgorithm, WrappingKeySpec
+from byok.model import ImportParameters
+from support.approvals import import_parameters
+from support.output_schema import documented
 
 pytestmark = pytest.mark.needs("trusted-wrapping")
 
@@ -31,14 +32,9 @@ ARN = "arn:aws:kms:eu-central-1:111122223333:key/0b8f1d6e-aaaa-bbbb-cccc-0000000
 
 
 @pytest.fixture
-def ceremony_env(cli_env, tmp_path, token):
-    config = tmp_path / "ceremony" / "byok.toml"
-    config.parent.mkdir()
-    config.write_text('[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "required"\n')
-    so_pin_file = tmp_path / "so-pin"
-    so_pin_file.write_text(token.so_pin)
-    so_pin_file.chmod(0o600)
-    env = {**cli_env, "BYOK_CONFIG": str(config)}
+def envs(ceremony_env):
+    """The key owner's environment, and the security officer's (the SO PIN file, no user PIN)."""
+    env, so_pin_file = ceremony_env
     officer = {**env, "BYOK_HSM_SO_PIN_FILE": str(so_pin_file)}
     officer.pop("BYOK_HSM_PIN_FILE")
     return env, officer
@@ -59,16 +55,7 @@ def _find(session: PyKCS11.Session, label: str) -> list[int]:
 
 
 def _params(valid_to: datetime, key_arn: str = ARN) -> ImportParameters:
-    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return ImportParameters(
-        key_arn=key_arn,
-        public_key_der=der,
-        import_token=b"not a real token",
-        valid_to=valid_to,
-        algorithm=WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256,
-        wrapping_key_spec=WrappingKeySpec.RSA_2048,
-    )
+    return import_parameters(key_arn, valid_to)
 
 
 def _approve(officer_session, params: ImportParameters) -> list[str]:
@@ -103,7 +90,7 @@ def _journal(env: dict[str, str]) -> list[dict]:
 
 
 def _listing(byok, env, *args: str) -> dict:
-    return json.loads(byok("hsm", "approvals", *args, "-o", "json", env=env).stdout)
+    return documented(byok("hsm", "approvals", *args, "-o", "json", env=env).stdout, "hsm_approvals")
 
 
 def _no_pin_anywhere(token, user_pin, env, *outputs: str) -> None:
@@ -113,9 +100,9 @@ def _no_pin_anywhere(token, user_pin, env, *outputs: str) -> None:
 
 
 def test_an_expired_approval_is_destroyed_by_the_next_import_and_journaled(
-    byok, ceremony_env, external_key, officer_session, token, user_pin
+    byok, envs, external_key, officer_session, token, user_pin
 ):
-    env, _ = ceremony_env
+    env, _ = envs
     expired = _params(datetime.now(UTC) - timedelta(minutes=5))
     usable = _params(datetime.now(UTC) + timedelta(hours=20), ARN.replace("0001", "0002"))
     expired_labels, usable_labels = _approve(officer_session, expired), _approve(officer_session, usable)
@@ -137,8 +124,8 @@ def test_an_expired_approval_is_destroyed_by_the_next_import_and_journaled(
     _no_pin_anywhere(token, user_pin, env, stopped.stdout, stopped.stderr)
 
 
-def test_a_refetch_for_the_same_key_supersedes_its_approval(byok, ceremony_env, external_key, officer_session):
-    env, officer = ceremony_env
+def test_a_refetch_for_the_same_key_supersedes_its_approval(byok, envs, external_key, officer_session):
+    env, officer = envs
     _, alias, key_id = external_key
     first = byok("material", "import", "--key", alias, env=env, check=False)
     arn, old = re.search(r"--key (\S+) --fingerprint ([0-9a-f]{64})", first.stderr).groups()
@@ -162,9 +149,9 @@ def test_a_refetch_for_the_same_key_supersedes_its_approval(byok, ceremony_env, 
 
 
 def test_unknown_origin_is_listed_never_destroyed_and_dry_run_destroys_nothing(
-    byok, ceremony_env, officer_session, token, user_pin
+    byok, envs, officer_session, token, user_pin
 ):
-    env, officer = ceremony_env
+    env, officer = envs
     _trusted_public(officer_session, "vendor-ca-wrap")
     _trusted_public(officer_session, "byok-approved/0123456789abcdef01234567/public")  # no attribution: orphan
     expired_labels = _approve(officer_session, _params(datetime.now(UTC) - timedelta(hours=1)))
@@ -180,7 +167,7 @@ def test_unknown_origin_is_listed_never_destroyed_and_dry_run_destroys_nothing(
     assert all(_on_token(officer_session, label) for label in rows) and len(_journal(env)) == before
 
     pruned = byok("hsm", "approvals", "--prune", "-o", "json", env=env)
-    assert json.loads(pruned.stdout)["destroyed"] == 3
+    assert documented(pruned.stdout, "hsm_approvals")["destroyed"] == 3
     assert _on_token(officer_session, "vendor-ca-wrap")
     assert not _on_token(officer_session, "byok-approved/0123456789abcdef01234567/public")
     assert not any(_on_token(officer_session, label) for label in expired_labels)
@@ -196,17 +183,17 @@ def test_unknown_origin_is_listed_never_destroyed_and_dry_run_destroys_nothing(
     _no_pin_anywhere(token, user_pin, env, planned.__repr__(), pruned.stdout, pruned.stderr, table)
 
 
-def test_dry_run_without_prune_is_a_usage_error(byok, ceremony_env):
-    env, _ = ceremony_env
+def test_dry_run_without_prune_is_a_usage_error(byok, envs):
+    env, _ = envs
     refused = byok("hsm", "approvals", "--dry-run", env=env, check=False)
     assert refused.returncode == 2 and "--dry-run applies to --prune" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_approving_supersedes_the_keys_older_approval_and_clears_expired_ones(
-    byok, ceremony_env, external_key, officer_session
+    byok, envs, external_key, officer_session
 ):
-    env, officer = ceremony_env
+    env, officer = envs
     _, alias, _ = external_key
     stopped = byok("material", "import", "--key", alias, env=env, check=False)
     arn, current = re.search(r"--key (\S+) --fingerprint ([0-9a-f]{64})", stopped.stderr).groups()
