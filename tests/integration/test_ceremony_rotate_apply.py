@@ -173,7 +173,7 @@ def test_rotate_apply_destroys_an_approval_whose_import_token_expired(
     so_pin_file = tmp_path / "so-pin"
     so_pin_file.write_text(token.so_pin)
     so_pin_file.chmod(0o600)
-    approve_in_own_process(abandoned, so_pin_file)
+    approve_in_own_process(abandoned, token, so_pin_file)
     assert len(trusted_objects(settings, user_pin)) == 2  # the trusted KMS public key and the ephemeral AES key
 
     code, rows = apply(capsys)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -47,9 +48,9 @@ with Pkcs11Hsm.open_as_security_officer(HsmSettings.from_env(), read_so_pin()) a
 """
 
 
-def approve_in_own_process(params: ImportParameters, so_pin_file: Path) -> None:
-    """The SO's approval, from a process of its own: PKCS#11 allows one login per process, and the test's holds
-    the user's. The SO PIN is read from the file, as byok reads it."""
+def approve_in_own_process(params: ImportParameters, token: Any, so_pin_file: Path) -> None:
+    """The SO's approval on ``token`` (conftest's TokenUnderTest), from a process of its own: PKCS#11 allows one
+    login per process, and the test's holds the user's. The SO PIN is read from the file, as byok reads it."""
     document = {
         "key_arn": params.key_arn,
         "public_key": base64.b64encode(params.public_key_der).decode(),
@@ -57,7 +58,7 @@ def approve_in_own_process(params: ImportParameters, so_pin_file: Path) -> None:
         "algorithm": params.algorithm.value,
         "spec": params.wrapping_key_spec.value,
     }
-    env = {**os.environ, "BYOK_HSM_SO_PIN_FILE": str(so_pin_file)}
+    env = {**os.environ, **token.env, "BYOK_TOKEN_LABEL": token.label, "BYOK_HSM_SO_PIN_FILE": str(so_pin_file)}
     subprocess.run(
         [sys.executable, "-c", _APPROVE], input=json.dumps(document), env=env, text=True, check=True, timeout=60
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import click
 from byok.approval_sweep import journal_destroyed, supersede, sweep_stale
 from byok.audit.journal import Journal, journal_path
 from byok.cli.options import config_option, emit, hsm_options, open_hsm, output_option
-from byok.config import read_so_pin
+from byok.config import HsmSettings, read_so_pin
 from byok.errors import ConfigError, UsageError
 from byok.hsm.approvals import ApprovalState, TrustedObject
+from byok.hsm.backend import HsmBackend
 from byok.hsm.trusted import fingerprint
 from byok.output import Column, Listing, identifier
 from byok.pending_imports import PendingImports
@@ -206,7 +208,8 @@ def _approval_row(item: TrustedObject, now: datetime, prune: bool, dry_run: bool
     }
 
 
-def _session(hsm_settings, as_officer: bool):
+def _session(hsm_settings: HsmSettings, as_officer: bool) -> AbstractContextManager[HsmBackend]:
+    """The user session by default; the SO session for tokens that let only the SO destroy trusted objects."""
     if not as_officer:
         return open_hsm(hsm_settings)
     from byok.hsm.pkcs11 import Pkcs11Hsm

@@ -78,17 +78,33 @@ def trusted_objects(session: PyKCS11.Session) -> list[tuple[int, TrustedObject]]
         if exc.value in SESSION_LOST:
             raise
         return []  # the token does not know CKA_TRUSTED (opencryptoki 3.8.1): it cannot hold an approval
-    found = [(handle, _read(session, handle)) for handle in handles]
+    found = []
+    for handle in handles:
+        try:
+            found.append((handle, _read(session, handle)))
+        except PyKCS11.PyKCS11Error as exc:
+            if exc.value != PyKCS11.CKR_OBJECT_HANDLE_INVALID:
+                raise
+            # another session of the run (rotate apply's pool) destroyed it meanwhile: its import finished
     return sorted(found, key=lambda pair: (pair[1].key_arn or "", pair[1].label))
 
 
 def destroy_selected(session: PyKCS11.Session, select: Select) -> list[TrustedObject]:
-    """Destroy the byok-made trusted objects ``select`` picks; objects of unknown origin are never touched."""
+    """Destroy the byok-made trusted objects ``select`` picks; objects of unknown origin are never touched.
+
+    Returns what this call destroyed: an object another session destroyed first is not counted twice.
+    """
     destroyed = []
     for handle, found in trusted_objects(session):
-        if found.made_by_byok and select(found):
+        if not (found.made_by_byok and select(found)):
+            continue
+        try:
             session.destroyObject(handle)
-            destroyed.append(found)
+        except PyKCS11.PyKCS11Error as exc:
+            if exc.value != PyKCS11.CKR_OBJECT_HANDLE_INVALID:
+                raise
+            continue
+        destroyed.append(found)
     return destroyed
 
 
