@@ -115,6 +115,7 @@ def test_an_expired_approval_is_destroyed_by_the_next_import_and_journaled(
     _, alias, _ = external_key
     stopped = byok("material", "import", "--key", alias, env=env, check=False)
     assert stopped.returncode == 6, stopped.stderr  # the run itself waits for its own approval
+    assert "destroyed 2 trusted wrapping object(s) that could no longer serve" in stopped.stderr
     assert not any(_on_token(officer_session, label) for label in expired_labels)
     assert all(_on_token(officer_session, label) for label in usable_labels)
     records = [r for r in _journal(env) if r["event"] == "wrapping-approval-destroyed"]

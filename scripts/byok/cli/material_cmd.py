@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from byok.approval_sweep import sweep_stale
 from byok.audit.journal import Journal, journal_path
 from byok.binding import journaled_claims
 from byok.cli.hsm_cmd import estate_for
@@ -19,6 +18,7 @@ from byok.cli.options import (
     hsm_options,
     open_hsm,
     output_option,
+    sweep_approvals,
 )
 from byok.cli.rotate_cmd import config_option
 from byok.config import AwsSettings, HsmSettings
@@ -183,7 +183,7 @@ def _material_work(
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         kms.require_offered(choice.algorithm)
         if not dry_run:
-            sweep_stale(token, Journal.open(journal_path(estate.state_dir)), f"found by {command}")
+            sweep_approvals(token, estate.state_dir, command)
         yield token, kms, choice
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from byok.approval_sweep import sweep_stale
 from byok.audit.journal import Journal, journal_path
 from byok.audit.lock import lock_environment
 from byok.cli.options import (
@@ -19,6 +18,7 @@ from byok.cli.options import (
     hsm_options,
     open_hsm_pool,
     output_option,
+    sweep_approvals,
 )
 from byok.cli.rollback import roll_back, tfvars_diff
 from byok.config import AwsSettings
@@ -183,7 +183,7 @@ def apply_cmd(
     with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions, policy.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         if not dry_run:
-            sweep_stale(token, Journal.open(journal_path(policy.state_dir)), f"found by rotate apply {environment}")
+            sweep_approvals(token, policy.state_dir, f"rotate apply {environment}")
         pending_imports = PendingImports(policy.state_dir)
 
         def runner(scope: Scope, journal: RunJournal | None = None) -> RotationRunner:

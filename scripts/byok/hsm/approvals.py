@@ -20,10 +20,11 @@ import PyKCS11
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from byok.hsm.session import SESSION_LOST
-
 APPROVED_PREFIX = "byok-approved"
 _ID_PREFIX = "byok-approval"
+_ATTRIBUTE_UNKNOWN = frozenset(
+    {PyKCS11.CKR_ATTRIBUTE_TYPE_INVALID, PyKCS11.CKR_ATTRIBUTE_VALUE_INVALID, PyKCS11.CKR_TEMPLATE_INCONSISTENT}
+)
 
 
 class ApprovalState(StrEnum):
@@ -75,9 +76,9 @@ def trusted_objects(session: PyKCS11.Session) -> list[tuple[int, TrustedObject]]
     try:
         handles = session.findObjects([(PyKCS11.CKA_TOKEN, True), (PyKCS11.CKA_TRUSTED, True)])
     except PyKCS11.PyKCS11Error as exc:
-        if exc.value in SESSION_LOST:
+        if exc.value not in _ATTRIBUTE_UNKNOWN:
             raise
-        return []  # the token does not know CKA_TRUSTED (opencryptoki 3.8.1): it cannot hold an approval
+        return []  # the token does not know CKA_TRUSTED: it cannot hold an approval
     found = []
     for handle in handles:
         try:
