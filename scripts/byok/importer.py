@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from byok.approval_sweep import describe, supersede
 from byok.binding import require_label_bound, require_unclaimed
 from byok.errors import ApprovalPending, KeyNotExternal, KeyWrongState
 from byok.hsm.backend import AlgorithmChoice, HsmBackend
@@ -266,6 +267,11 @@ def wrap_for_import(
         params = kms.get_import_parameters(key_arn, wrapping.algorithm, wrapping.spec)
         detail = f"{where}wrapping key {wrapping.spec.value}, SHA-256 {fingerprint(params.public_key_der)[:24]}"
         done("get-parameters", {"algorithm": wrapping.algorithm.value, "detail": detail})
+        if material.wrap_with_trusted:  # an approval of the key's previous wrapping key can never serve now
+            now = datetime.now(UTC)
+            for old in supersede(hsm, key_arn, fingerprint(params.public_key_der)):
+                superseded = f"{describe(old, now)}: destroyed, superseded by {detail}"
+                done("supersede", {"result": "ok", "detail": superseded})
     progress(f"wrap{at}")
     try:
         wrapped = hsm.wrap(material.label, params.public_key_der, wrapping.algorithm)

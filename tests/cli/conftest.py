@@ -83,3 +83,15 @@ def external_key(kms_client):
     alias = f"alias/cli-{uuid.uuid4().hex[:8]}"
     client.create_alias(AliasName=alias, TargetKeyId=key_id)
     return client, alias, key_id
+
+
+@pytest.fixture
+def ceremony_env(cli_env, tmp_path, token):
+    """An estate in key-ceremony mode (required), and the security officer's 0600 SO PIN file."""
+    config = tmp_path / "ceremony" / "byok.toml"
+    config.parent.mkdir()
+    config.write_text('[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "required"\n')
+    so_pin_file = tmp_path / "so-pin"
+    so_pin_file.write_text(token.so_pin)
+    so_pin_file.chmod(0o600)
+    return {**cli_env, "BYOK_CONFIG": str(config)}, so_pin_file

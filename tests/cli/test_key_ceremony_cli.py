@@ -16,17 +16,6 @@ import pytest
 pytestmark = pytest.mark.needs("trusted-wrapping")
 
 
-@pytest.fixture
-def ceremony_env(cli_env, tmp_path, token):
-    config = tmp_path / "ceremony" / "byok.toml"
-    config.parent.mkdir()
-    config.write_text('[estate]\norder = ["dev"]\n[environments.dev]\n[material]\ntrusted_wrapping = "required"\n')
-    so_pin_file = tmp_path / "so-pin"
-    so_pin_file.write_text(token.so_pin)
-    so_pin_file.chmod(0o600)
-    return {**cli_env, "BYOK_CONFIG": str(config)}, so_pin_file
-
-
 def test_import_waits_for_the_security_officer_then_completes(byok, ceremony_env, external_key, token):
     env, so_pin_file = ceremony_env
     client, alias, key_id = external_key

@@ -15,7 +15,7 @@ import re
 import stat
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import PyKCS11
@@ -29,6 +29,7 @@ from byok.model import KeyState
 from byok.render import read_tfvars, render_tfvars
 from byok.rotation.planner import propose
 from byok.sandbox import clock
+from support.approvals import approve_in_own_process, import_parameters
 from support.multi_region import PRIMARY, REPLICAS
 
 pytestmark = pytest.mark.needs("trusted-wrapping")
@@ -100,15 +101,22 @@ def journal_of(root: Path) -> list[dict]:
     return [json.loads(line) for line in (root / ".byok" / "journal.jsonl").read_text().splitlines()]
 
 
-def test_rotate_apply_waits_for_the_security_officer_then_imports_within_the_token_validity(
-    estate, kms, capsys, officer, settings, user_pin, token
-):
-    root, s3_alias, rds_alias = estate
+def merged_rotation_in_ceremony_mode(estate, kms):
+    """The estate in required key-ceremony mode with a merged rotation PR: its tfvars and the RDS key's g2."""
+    root, _, rds_alias = estate
     ceremony_on(root)
     tfvars = root / "terraform" / "dev" / "byok.auto.tfvars"
     tfvars.write_text(render_tfvars(propose(read_tfvars(tfvars), clock.now().date(), 30).after))
     g2 = kms.create_external_key(f"{rds_alias} g2")  # as the merged PR's terraform apply creates it
     kms.create_alias(f"alias/{rds_alias}-g2", g2.key_id)
+    return tfvars, g2
+
+
+def test_rotate_apply_waits_for_the_security_officer_then_imports_within_the_token_validity(
+    estate, kms, capsys, officer, settings, user_pin, token
+):
+    root, s3_alias, _ = estate
+    tfvars, g2 = merged_rotation_in_ceremony_mode(estate, kms)
     s3_key = kms.describe(f"alias/{s3_alias}")
 
     code, rows = apply(capsys)
@@ -155,6 +163,29 @@ def test_rotate_apply_waits_for_the_security_officer_then_imports_within_the_tok
         assert re.search(r"approval used once: [12] trusted object\(s\) destroyed$", imported["detail"]), imported
     text = (root / ".byok" / "journal.jsonl").read_text()
     assert token.so_pin not in text and token.user_pin not in text
+
+
+def test_rotate_apply_destroys_an_approval_whose_import_token_expired(
+    estate, kms, capsys, settings, user_pin, token, tmp_path
+):
+    """A rotation abandoned after its approval: the next run touching the token destroys it and journals that."""
+    root, s3_alias, _ = estate
+    merged_rotation_in_ceremony_mode(estate, kms)
+    abandoned = import_parameters(kms.describe(f"alias/{s3_alias}").arn, datetime.now(UTC) - timedelta(hours=1))
+    so_pin_file = tmp_path / "so-pin"
+    so_pin_file.write_text(token.so_pin)
+    so_pin_file.chmod(0o600)
+    approve_in_own_process(abandoned, token, so_pin_file)
+    assert len(trusted_objects(settings, user_pin)) == 2  # the trusted KMS public key and the ephemeral AES key
+
+    code, rows = apply(capsys)
+    assert code == 6 and all("key-ceremony mode" in row["result"] for row in rows), rows  # it waits for its own
+    assert trusted_objects(settings, user_pin) == []
+    destroyed = [r for r in journal_of(root) if r["event"] == "wrapping-approval-destroyed"]
+    assert [r["key"] for r in destroyed] == [abandoned.key_arn] * 2
+    assert all("expired" in r["detail"] and "found by rotate apply dev" in r["detail"] for r in destroyed)
+    assert fingerprint(abandoned.public_key_der)[:24] in destroyed[0]["detail"]
+    assert len(pending_files(root)) == 2  # the stopped run's own parameters stay for the security officer
 
 
 def test_a_multi_region_rotation_asks_for_each_replicas_approval_and_keeps_it_between_runs(

@@ -78,7 +78,7 @@ def test_with_the_mode_the_attack_fails_and_the_approved_import_works(settings, 
         waiting = pending.load(key.arn)
         assert waiting is not None and waiting.label == label
     with Pkcs11Hsm.open_as_security_officer(settings, token.so_pin) as officer:
-        officer.approve_wrapping_key(waiting.params.public_key_der, waiting.params.algorithm)
+        officer.approve_wrapping_key(waiting.params)
     with Pkcs11Hsm.open(settings, user_pin, trusted_wrapping=TrustedWrapping.WHEN_SUPPORTED) as hsm:
         importer = MaterialImporter(hsm, kms, hsm.choose_algorithm(), pending=pending)
         resumed = importer.plan(key.arn)
@@ -135,7 +135,7 @@ def test_renewal_of_ceremony_material_waits_for_approval_too(settings, user_pin,
     def approve() -> None:
         waiting = pending.load(key.arn)
         with Pkcs11Hsm.open_as_security_officer(settings, token.so_pin) as officer:
-            officer.approve_wrapping_key(waiting.params.public_key_der, waiting.params.algorithm)
+            officer.approve_wrapping_key(waiting.params)
 
     def user() -> Pkcs11Hsm:
         return Pkcs11Hsm.open(settings, user_pin, trusted_wrapping=TrustedWrapping.WHEN_SUPPORTED)

@@ -44,6 +44,7 @@ EVENTS = frozenset(
         "lock-recovered",
         "journal-repaired",
         "wrapping-key-approved",
+        "wrapping-approval-destroyed",
     }
 )
 RESULTS = frozenset({"ok", "failed", "skipped"})

@@ -18,6 +18,7 @@ from byok.cli.options import (
     hsm_options,
     open_hsm,
     output_option,
+    sweep_approvals,
 )
 from byok.cli.rotate_cmd import config_option
 from byok.config import AwsSettings, HsmSettings
@@ -83,7 +84,7 @@ def import_(
     expiry = _future_expiry(_utc(valid_to), datetime.now(UTC)) if valid_to else None
     estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
-    with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
+    with _material_work(estate, hsm_settings, aws, "material import", dry_run) as (token, kms, choice):
         importer = MaterialImporter(
             token,
             kms,
@@ -172,14 +173,17 @@ def _material_row(region: str, material: KeyMaterial) -> dict[str, object]:
 
 @contextmanager
 def _material_work(
-    estate: EstatePolicy, hsm_settings: HsmSettings, aws: AwsSettings
+    estate: EstatePolicy, hsm_settings: HsmSettings, aws: AwsSettings, command: str, dry_run: bool
 ) -> Iterator[tuple[HsmBackend, KmsClient, AlgorithmChoice]]:
     """The token in the estate's trusted-wrapping mode, the KMS client with its minimum, and the algorithm:
-    refused here, before any HSM or KMS work, if the region or the minimum does not allow it."""
+    refused here, before any HSM or KMS work, if the region or the minimum does not allow it. Unless it is a
+    dry run, approvals that can no longer serve are destroyed first (journaled)."""
     kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
     with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         kms.require_offered(choice.algorithm)
+        if not dry_run:
+            sweep_approvals(token, estate.state_dir, command)
         yield token, kms, choice
 
 
@@ -248,7 +252,7 @@ def renew(
     valid_to = None if no_expiry else now + timedelta(days=valid_for_days)
     estate = estate_for(config_path)
     journal_file = journal_path(estate.state_dir)
-    with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
+    with _material_work(estate, hsm_settings, aws, "material renew", dry_run) as (token, kms, choice):
         renewer = MaterialRenewer(
             token, kms, choice, hsm_settings.wrapping_key_spec, pending=PendingImports(estate.state_dir)
         )
@@ -308,7 +312,7 @@ def sync_replicas(key_ref, dry_run, config_path, hsm_settings, aws, output_forma
     Refused before any import (exit 4) when the HSM no longer holds a material a replica lacks.
     """
     estate = estate_for(config_path)
-    with _material_work(estate, hsm_settings, aws) as (token, kms, choice):
+    with _material_work(estate, hsm_settings, aws, "material sync-replicas", dry_run) as (token, kms, choice):
         importer = ReplicaImporter(token, choice, hsm_settings.wrapping_key_spec, PendingImports(estate.state_dir))
         backfiller = ReplicaBackfiller(token, importer)
         minimum = estate.material.minimum_wrapping_algorithm

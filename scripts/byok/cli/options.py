@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from byok.approval_sweep import sweep_stale
+from byok.audit.journal import Journal, journal_path
 from byok.config import AwsSettings, HsmSettings, read_pin
 from byok.hsm.backend import HsmBackend
 from byok.material_policy import TrustedWrapping
@@ -118,3 +120,14 @@ def emit(listing: Listing, output_format: str) -> None:
     context = click.get_current_context(silent=True)
     wide = bool(context and context.meta.get(WIDE))
     click.echo(FORMATS[output_format](listing.document(), terminal_view(wide)), nl=False)
+
+
+def sweep_approvals(token: HsmBackend, state_dir: Path, command: str) -> None:
+    """Destroy the approvals no import can use any more (journaled), and say so on stderr."""
+    destroyed = sweep_stale(token, Journal.open(journal_path(state_dir)), f"found by {command}")
+    if destroyed:
+        click.echo(
+            f"destroyed {len(destroyed)} trusted wrapping object(s) that could no longer serve "
+            "(expired or orphan approvals; journaled, see `byok hsm approvals`)",
+            err=True,
+        )

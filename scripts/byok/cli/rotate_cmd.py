@@ -18,6 +18,7 @@ from byok.cli.options import (
     hsm_options,
     open_hsm_pool,
     output_option,
+    sweep_approvals,
 )
 from byok.cli.rollback import roll_back, tfvars_diff
 from byok.config import AwsSettings
@@ -181,6 +182,8 @@ def apply_cmd(
     )
     with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions, policy.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
+        if not dry_run:
+            sweep_approvals(token, policy.state_dir, f"rotate apply {environment}")
         pending_imports = PendingImports(policy.state_dir)
 
         def runner(scope: Scope, journal: RunJournal | None = None) -> RotationRunner:

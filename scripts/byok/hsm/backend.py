@@ -7,9 +7,12 @@ wrapped blobs only.
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from byok.model import HsmMaterial, WrappingAlgorithm
+
+if TYPE_CHECKING:  # PyKCS11-free for callers that only type against the protocol
+    from byok.hsm.approvals import Select, TrustedObject
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,14 @@ class HsmBackend(Protocol):
 
     def release_approval(self, public_key_der: bytes) -> int:
         """Key-ceremony mode: destroy the SO-approved wrapping objects once their import is done."""
+        ...
+
+    def trusted_objects(self) -> list[TrustedObject]:
+        """Every CKA_TRUSTED object on the token (byok.hsm.approvals)."""
+        ...
+
+    def destroy_approvals(self, select: Select) -> list[TrustedObject]:
+        """Destroy the byok-made trusted objects ``select`` picks; returns them."""
         ...
 
     def close(self) -> None: ...

@@ -18,6 +18,7 @@ import PyKCS11
 from byok.config import HsmSettings
 from byok.errors import ApprovalPending, HsmError, MaterialNotFound, MechanismUnsupported, TrustedWrappingUnavailable
 from byok.hsm.algorithms import ProbeResult, choose, plan_for, probe, read_check_value
+from byok.hsm.approvals import Select, TrustedObject, destroy_selected, trusted_objects
 from byok.hsm.backend import AlgorithmChoice, TokenInfo
 from byok.hsm.session import TokenSession, ckr_name, mechanism_names, token_label
 from byok.hsm.trusted import (
@@ -31,7 +32,7 @@ from byok.hsm.trusted import (
 )
 from byok.hsm.wrapping import WrapPlan, secret_aes256_template, wrap_key
 from byok.material_policy import TrustedWrapping
-from byok.model import HsmMaterial, WrappingAlgorithm
+from byok.model import HsmMaterial, ImportParameters, WrappingAlgorithm
 
 log = logging.getLogger(__name__)
 
@@ -234,15 +235,30 @@ class Pkcs11Hsm:
         self._run(f"destroying {label!r}", destroy)
         log.info("destroyed material %s", label)
 
-    def approve_wrapping_key(self, public_key_der: bytes, algorithm: WrappingAlgorithm) -> None:
-        """In an SO session: make this KMS wrapping key (and, for RSA_AES, an ephemeral AES key) trusted."""
+    def approve_wrapping_key(self, params: ImportParameters) -> None:
+        """In an SO session: make this KMS wrapping key (and, for RSA_AES, an ephemeral AES key) trusted.
+
+        The objects' CKA_ID names ``params.key_arn`` and the import token's expiry (``byok.hsm.approvals``).
+        """
+        der, algorithm = params.public_key_der, params.algorithm
         two_step = algorithm.uses_aes_key_wrap  # no probe in an SO session: make the trusted AES key whenever needed
-        self._run("approving the wrapping key", lambda s: create_approved(s, public_key_der, two_step))
-        log.info("approved wrapping key %s for %s", fingerprint(public_key_der)[:24], algorithm)
+        self._run(
+            "approving the wrapping key",
+            lambda s: create_approved(s, der, two_step, params.key_arn, params.valid_to),
+        )
+        log.info("approved wrapping key %s for %s", fingerprint(der)[:24], algorithm)
 
     def release_approval(self, public_key_der: bytes) -> int:
         """After the import: destroy the approved objects (they must not outlive their one use)."""
         return self._run("destroying the approved wrapping key", lambda s: destroy_approved(s, public_key_der))
+
+    def trusted_objects(self) -> list[TrustedObject]:
+        """Every CKA_TRUSTED object on the token, byok's approvals and anyone else's."""
+        return [found for _, found in self._run("listing trusted objects", trusted_objects)]
+
+    def destroy_approvals(self, select: Select) -> list[TrustedObject]:
+        """Destroy the byok approvals ``select`` picks (never an object byok did not make); what was destroyed."""
+        return self._run("destroying trusted wrapping objects", lambda s: destroy_selected(s, select))
 
     def close(self) -> None:
         self._connection.close()

@@ -15,10 +15,13 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from byok.hsm.backend import AlgorithmChoice, HsmBackend, TokenInfo
 from byok.model import HsmMaterial, WrappingAlgorithm
+
+if TYPE_CHECKING:  # PyKCS11-free for callers that only type against the protocol
+    from byok.hsm.approvals import Select, TrustedObject
 
 T = TypeVar("T")
 
@@ -91,6 +94,12 @@ class HsmPool:
 
     def release_approval(self, public_key_der: bytes) -> int:
         return self._with(lambda hsm: hsm.release_approval(public_key_der))
+
+    def trusted_objects(self) -> list[TrustedObject]:
+        return self._with(lambda hsm: hsm.trusted_objects())
+
+    def destroy_approvals(self, select: Select) -> list[TrustedObject]:
+        return self._with(lambda hsm: hsm.destroy_approvals(select))
 
     def close(self) -> None:
         for session in self._all:

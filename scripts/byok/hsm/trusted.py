@@ -15,22 +15,24 @@ GetParametersForImport; the SO checks the KMS wrapping key's fingerprint and app
 
 Both are public objects (an SO session can create no private ones) that exist only until the import
 finished: the user session destroys them then. Objects are found by a label holding the first 24 hex
-digits of the public key's SHA-256, and matched on the full modulus.
+digits of the public key's SHA-256, and matched on the full modulus. Their CKA_ID names the key and the
+import token's expiry, so an approval that is never used is destroyed on the next run (``byok.hsm.approvals``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 import PyKCS11
 
+from byok.hsm.approvals import APPROVED_PREFIX, attribution
 from byok.hsm.session import SESSION_LOST, ckr_name, quietly
 from byok.hsm.wrapping import ApprovedKeys, public_key_template, rsa_public_numbers, secret_aes256_template, to_bytes
 
 TRUSTED_MATERIAL_ATTRIBUTES = {PyKCS11.CKA_WRAP_WITH_TRUSTED: True, PyKCS11.CKA_COPYABLE: False}
 ATTRIBUTE_NAMES = {PyKCS11.CKA_WRAP_WITH_TRUSTED: "CKA_WRAP_WITH_TRUSTED", PyKCS11.CKA_COPYABLE: "CKA_COPYABLE"}
-_APPROVED_PREFIX = "byok-approved"
 
 
 def fingerprint(public_key_der: bytes) -> str:
@@ -44,7 +46,7 @@ def short_fingerprint(public_key_der: bytes) -> str:
 
 
 def approved_label(public_key_der: bytes, part: str) -> str:
-    return f"{_APPROVED_PREFIX}/{short_fingerprint(public_key_der)}/{part}"
+    return f"{APPROVED_PREFIX}/{short_fingerprint(public_key_der)}/{part}"
 
 
 @dataclass(frozen=True)
@@ -97,22 +99,31 @@ def quietly_destroy(session: PyKCS11.Session, handle: int) -> None:
     quietly(lambda: session.destroyObject(handle))
 
 
-def create_approved(session: PyKCS11.Session, public_key_der: bytes, two_step: bool) -> None:
-    """In an SO session: the trusted public key, and for RSA_AES the trusted ephemeral AES key."""
+def create_approved(
+    session: PyKCS11.Session, public_key_der: bytes, two_step: bool, key_arn: str, valid_to: datetime
+) -> None:
+    """In an SO session: the trusted public key, and for RSA_AES the trusted ephemeral AES key.
+
+    Both carry ``attribution(key_arn, valid_to)`` in CKA_ID: whoever lists the token sees whose they are
+    and until when they can serve.
+    """
     numbers = rsa_public_numbers(public_key_der)
+    owner = attribution(key_arn, valid_to)
     public = dict(public_key_template(numbers, approved_label(public_key_der, "public")))
-    public.update({PyKCS11.CKA_TOKEN: True, PyKCS11.CKA_TRUSTED: True, PyKCS11.CKA_MODIFIABLE: False})
+    public.update(
+        {PyKCS11.CKA_TOKEN: True, PyKCS11.CKA_TRUSTED: True, PyKCS11.CKA_MODIFIABLE: False, PyKCS11.CKA_ID: owner}
+    )
     created = [session.createObject(list(public.items()))]
     try:
         if two_step:
-            created.append(session.generateKey(_ephemeral_template(approved_label(public_key_der, "aes"))))
+            created.append(session.generateKey(_ephemeral_template(approved_label(public_key_der, "aes"), owner)))
     except PyKCS11.PyKCS11Error:
         for handle in created:
             quietly_destroy(session, handle)
         raise
 
 
-def _ephemeral_template(label: str) -> list[tuple[int, object]]:
+def _ephemeral_template(label: str, owner: bytes) -> list[tuple[int, object]]:
     """byok's wrapping AES key, made public (an SO session may create public objects only) and trusted.
 
     It stays extractable (the RSA part wraps it under the trusted KMS key) but only under trusted keys.
@@ -124,6 +135,7 @@ def _ephemeral_template(label: str) -> list[tuple[int, object]]:
             PyKCS11.CKA_WRAP_WITH_TRUSTED: True,
             PyKCS11.CKA_TRUSTED: True,
             PyKCS11.CKA_MODIFIABLE: False,
+            PyKCS11.CKA_ID: owner,
         }
     )
     return list(template.items())

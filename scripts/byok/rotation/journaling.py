@@ -25,6 +25,7 @@ STEP_EVENTS = {
     "record": "tfvars-updated",
     "delete": "material-deleted",
     "destroy": "hsm-material-destroyed",
+    "supersede": "wrapping-approval-destroyed",
 }
 _LONG_RUN = re.compile(r"[0-9a-fA-F]{32,}|[A-Za-z0-9+/]{43,}={0,2}")
 
