@@ -26,7 +26,6 @@ from byok.rotation.replicas import (
     Replica,
     ReplicaClient,
     ReplicaImporter,
-    primary_valid_to,
     raise_if_waiting,
     replicas_of,
 )
@@ -153,12 +152,12 @@ class RotationRunner:
         """
         backfill = self._backfill_plan(plan, replicas)
         require_in_hsm(backfill)  # before the primary takes anything
-        outcome = self.importer.execute(replace(plan, rotate=False), valid_to=None, progress=step, done=done)
+        valid_to = None  # rotation imports material that does not expire; each replica's copy is imported alike
+        outcome = self.importer.execute(replace(plan, rotate=False), valid_to=valid_to, progress=step, done=done)
         waiting = self.backfiller.run_collecting(
             backfill, step, lambda replica: self._done(replica.key.arn, generation)
         )
         material = stored_material(self.importer.hsm, plan.key.arn, outcome.label)
-        valid_to = primary_valid_to(self.kms, plan.key.arn, outcome.material_id)
         for replica in replicas:
             if replica.region not in waiting and replica.lacks(outcome.material_id):
                 replica_done = self._done(replica.key.arn, generation)

@@ -102,17 +102,6 @@ class ReplicaImporter:
             )
 
 
-def primary_valid_to(kms: KmsClient, primary_arn: str, material_id: str) -> datetime | None:
-    """The ValidTo of one of the primary's materials as KMS lists it now (None: KEY_MATERIAL_DOES_NOT_EXPIRE)."""
-    for material in kms.list_materials(primary_arn):
-        if material.material_id == material_id:
-            return material.valid_to
-    raise KeyWrongState(
-        f"{primary_arn} does not list material {material_id}",
-        "compare the key's materials with the journal (`byok material list`) before retrying",
-    )
-
-
 def raise_if_waiting(waiting: Iterable[ApprovalPending]) -> None:
     """Key-ceremony mode: one error naming every replica whose wrapping key waits, so all are approved at once."""
     stopped = list(waiting)
