@@ -20,7 +20,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from byok.errors import ConfigError
-from byok.sandbox import clock, config_api, kms_paging, outages
+from byok.sandbox import clock, config_api, kms_paging, outages, request_cost, snapshot_owners
 from byok.sandbox.admin import ClockRoute
 from byok.sandbox.config_view import VIEW as CONFIG_VIEW
 from byok.sandbox.kms_import import install
@@ -100,6 +100,8 @@ class LocalEndpoint:
         install()
         config_api.install()
         kms_paging.install()
+        snapshot_owners.install()
+        request_cost.install()
         POOL.prewarm()  # so the first GetParametersForImport for RSA_4096 does not take a second
         server = _Server(ip_address=self._host, port=self._requested_port, verbose=False)
         server.start()
