@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "drift_live.md"
 KEYS_PER_SCOPE = 4
 KINDS = 6  # queues, topics, log groups, secrets, tables, buckets
+Alone = tuple[float, int, float, float]  # our own-process scan: best seconds, facts, peak MB, slowest seconds
 RETIRED = "alias/bench-0"  # the estate's retired generation: every KEYS_PER_SCOPE-th resource of each kind
 LOCAL = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -239,8 +240,8 @@ def floor(url: str, workers: int) -> int:
     return calls
 
 
-def ours_alone(url: str, workers: int, rounds: int) -> tuple[float, int, float]:
-    """(best seconds, facts, peak MB) of our scan in a process of its own, as the peer runs.
+def ours_alone(url: str, workers: int, rounds: int) -> Alone:
+    """(best seconds, facts, peak MB, slowest seconds) of our scan in a process of its own, as the peer runs.
 
     In-process, the scan's client threads share one GIL with the server; here, like c7n's, they do not, and
     the peak RSS is the scan's alone rather than the server's and the estate's. Best of ``rounds`` like the
@@ -253,7 +254,24 @@ def ours_alone(url: str, workers: int, rounds: int) -> tuple[float, int, float]:
         completed = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=REPO)
         facts, peak = json.loads(completed.stdout)
         runs.append((time.perf_counter() - start, facts, peak))
-    return min(runs)
+    best = min(runs)
+    return (*best, max(runs)[0])
+
+
+def peer_best(url: str, rounds: int, per_scope: int) -> c7n.CustodianRun:
+    """Cloud Custodian's best of ``rounds``, as ours is taken, each round checked to have found what was seeded.
+
+    A round that matched other resources would time different work, so it fails the bench instead.
+    """
+    runs = []
+    for _ in range(rounds):
+        run = c7n.run(url, ACCOUNTS, REGIONS, ROLE, RETIRED, retired_keys(url))
+        if run.retired_hits != on_retired(per_scope):
+            raise RuntimeError(
+                f"Cloud Custodian matched {run.retired_hits} resources on {RETIRED}, seeded {on_retired(per_scope)}"
+            )
+        runs.append(run)
+    return min(runs, key=lambda run: run.seconds)
 
 
 def timed(job: Callable[[], int]) -> tuple[float, int]:
@@ -293,12 +311,12 @@ def run(out: Path, per_scope: int = 1260, workers: int = 16, rounds: int = 2, cu
         limited = best_of(rounds, url, workers)[0]
         if custodian:
             limited_alone = ours_alone(url, workers, rounds)
-            limited_peer = c7n.run(url, ACCOUNTS, REGIONS, ROLE, RETIRED, retired_keys(url))
+            limited_peer = peer_best(url, rounds, per_scope)
         throttled = sum(endpoint.limits_route.throttled.values())
         endpoint.set_limits(OFF)
         if custodian:
             alone = ours_alone(url, workers, rounds)
-            peer = c7n.run(url, ACCOUNTS, REGIONS, ROLE, RETIRED, retired_keys(url))
+            peer = peer_best(url, rounds, per_scope)
             # The scan's own process gives its true peak; the slow tracemalloc round would add only a bound.
             memory = f"Peak memory of our scan in its own process (VmHWM): {alone[2]:.0f} MB"
         else:
@@ -344,7 +362,7 @@ def scan_rows(
     times: dict[str, float],
     calls: int,
     facts: int,
-    alone: tuple[float, int, float] | None,
+    alone: Alone | None,
     peer: c7n.CustodianRun | None,
 ) -> list[str]:
     """The table rows of one condition (as run, or with quotas and latency): floor, ours, and the peer if it ran."""
@@ -365,23 +383,22 @@ def scan_rows(
     return rows
 
 
-def custodian_notes(peer: c7n.CustodianRun, alone: tuple[float, int, float], per_scope: int, ratio: float) -> list[str]:
+def custodian_notes(peer: c7n.CustodianRun, alone: Alone, per_scope: int, ratio: float) -> list[str]:
     """How the peer ran, that it found what was seeded (else the times compare different work), and the targets.
 
     Our scan is compared with the peer as both run, each in its own process against the server; the
     in-process rows share one GIL with the server and are for the floor ratio only.
     """
     expected = on_retired(per_scope)
-    if peer.retired_hits != expected:
-        raise RuntimeError(f"Cloud Custodian matched {peer.retired_hits} resources on {RETIRED}, seeded {expected}")
-    seconds, _, peak = alone
+    seconds, _, peak, _ = alone
     faster = peer.seconds / seconds
     verdict = {True: "met", False: "NOT met"}
     return [
         f"Cloud Custodian (own venv .venv-c7n, boto3 1.43) ran `custodian run --cache-period 0` once per account and "
         f"region, all {len(ACCOUNTS) * len(REGIONS)} at once as c7n-org does, assuming {ROLE} like our scan, with "
-        "AWS_ENDPOINT_URL on this server; wall clock of the whole, process start-up included, one round. It runs "
-        "in-process with one patch: `SQS.get_client` hard-codes the regional SQS URL and ignores the endpoint. "
+        "AWS_ENDPOINT_URL on this server; wall clock of the whole, process start-up included, best of as many rounds "
+        "as ours. It runs in-process with one patch: `SQS.get_client` hard-codes the regional SQS URL and ignores "
+        "the endpoint. "
         f"Policies (bench/custodian.py) cover every kind our collectors list; they matched the {expected} seeded "
         f"resources on {RETIRED}. Peak RSS (VmHWM) per c7n process: "
         + ", ".join(f"{mb:.0f}" for mb in peer.peak_mb)
@@ -394,9 +411,7 @@ def custodian_notes(peer: c7n.CustodianRun, alone: tuple[float, int, float], per
     ]
 
 
-def limited_notes(
-    ratio: float, alone: tuple[float, int, float] | None, peer: c7n.CustodianRun | None, throttled: int
-) -> list[str]:
+def limited_notes(ratio: float, alone: Alone | None, peer: c7n.CustodianRun | None, throttled: int) -> list[str]:
     """What "with quotas + latency" means, and the targets of issue 12 for it."""
     from byok.sandbox.throttle import BENCHMARK
 
@@ -416,7 +431,8 @@ def limited_notes(
         faster = peer.seconds / alone[0]
         notes.append(
             f"- at least 3x faster than Cloud Custodian with quotas + latency (each in its own process): "
-            f"{faster:.1f}x, {verdict[faster >= 3]}"
+            f"{faster:.1f}x, {verdict[faster >= 3]}; against our slowest round ({alone[3]:.2f} s): "
+            f"{peer.seconds / alone[3]:.1f}x"
         )
     return notes
 
