@@ -1,4 +1,4 @@
-"""The local AWS endpoint: moto's threaded server with the KMS import extension and the clock route.
+"""The local AWS endpoint: moto behind a keep-alive threaded server, with the KMS import extension and the clock route.
 
 ``LocalEndpoint`` is for tests in the same process (they can also read ``check_value``, move the clock and
 switch request quotas and latency directly); ``serve`` is what ``byok sandbox serve`` runs for everything
@@ -16,13 +16,13 @@ from types import TracebackType
 
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from byok.errors import ConfigError
 from byok.sandbox import clock, config_api, kms_paging, outages, request_cost, snapshot_owners
 from byok.sandbox.admin import ClockRoute
 from byok.sandbox.config_view import VIEW as CONFIG_VIEW
+from byok.sandbox.keep_alive import KeepAliveHandler, KeepAliveServer
 from byok.sandbox.kms_import import install
 from byok.sandbox.outages import OutageRoute
 from byok.sandbox.throttle import OFF, Limits, LimitsRoute
@@ -33,7 +33,7 @@ class BindFailed(ConfigError):
     """The endpoint could not listen where it was asked to (port in use, address not on this machine)."""
 
 
-class _DatedHandler(MotoRequestHandler):
+class _DatedHandler(KeepAliveHandler):
     """Every answer's Date header is the sandbox clock's, as AWS's is AWS's: a client that compares KMS's
     timestamps with KMS's clock (``byok retire``) sees a clock moved by ``byok sandbox clock`` too."""
 
@@ -60,10 +60,10 @@ class _Server(ThreadedMotoServer):
         super().start()
 
     def _server_entry(self) -> None:
-        """moto's own entry, with a request handler whose Date header tells the sandbox's time."""
+        """moto's own entry, serving keep-alive connections with a handler whose Date header is the sandbox's."""
         try:
             app = DomainDispatcherApplication(create_backend_app)
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=_DatedHandler)
+            self._server = KeepAliveServer(self._ip_address, self._port, app, _DatedHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
         except (OSError, SystemExit) as exc:
