@@ -9,7 +9,7 @@ upper bound). With ``--custodian``, our scan also runs in a process of its own (
 memory instead) and Cloud Custodian runs its equivalent policies against the same server and estate, in
 the same run (bench/custodian.py). Writes bench/results/drift_live.md.
 
-    .venv/bin/python -m bench.drift_live [--per-scope 1260] [--workers 16] [--rounds 2] [--custodian]
+    .venv/bin/python -m bench.drift_live [--per-scope 1260] [--workers 32] [--rounds 2] [--custodian]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import boto3
 from botocore.config import Config
 
 from bench import custodian as c7n
-from byok.drift.sources.live import LiveSource
+from byok.drift.sources.live import DEFAULT_WORKERS, LiveSource
 
 ACCOUNTS = ("123456789012", "222233334444")
 REGIONS = ("eu-central-1", "eu-west-1")
@@ -292,7 +292,9 @@ def best_of(rounds: int, url: str, workers: int) -> tuple[dict[str, float], int,
     return {name: min(values) for name, values in times.items()}, calls, facts
 
 
-def run(out: Path, per_scope: int = 1260, workers: int = 16, rounds: int = 2, custodian: bool = False) -> str:
+def run(
+    out: Path, per_scope: int = 1260, workers: int = DEFAULT_WORKERS, rounds: int = 2, custodian: bool = False
+) -> str:
     """One seeded server for every scan: seeding is the slow part, and the peers must see the same estate."""
     from byok.sandbox.server import LocalEndpoint  # here, so that ours_alone()'s process never loads moto
     from byok.sandbox.throttle import BENCHMARK, OFF
@@ -440,7 +442,7 @@ def limited_notes(ratio: float, alone: Alone | None, peer: c7n.CustodianRun | No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-scope", type=int, default=1260, help="resources per account and region")
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="the scan's default")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--custodian", action="store_true", help="also run Cloud Custodian (make bench-deps)")
     parser.add_argument("--scan", metavar="URL", help=argparse.SUPPRESS)  # ours_alone(): one scan, then exit
