@@ -110,9 +110,16 @@ def seed(url: str, count: int) -> EnvironmentState:
     return EnvironmentState(ENVIRONMENT, tuple(keys))
 
 
+# SoftHSM2 enforces CKA_WRAP_WITH_TRUSTED, so by default every import would wait for the security officer's
+# approval of its wrapping key (tests/cli/test_key_ceremony_cli.py runs that ceremony); this measures the pacing.
+CEREMONY_OPT_OUT = '[material]\ntrusted_wrapping = "off"\ntrusted_wrapping_opt_out = "benchmark of quota pacing"\n'
+
+
 def write_config(config: Path, extra: str = "") -> None:
     config.write_text(
-        f'[estate]\norder = ["{ENVIRONMENT}"]\n[environments.{ENVIRONMENT}]\n[rotation]\nrole_name = "{ROLE}"\n' + extra
+        f'[estate]\norder = ["{ENVIRONMENT}"]\n[environments.{ENVIRONMENT}]\n[rotation]\nrole_name = "{ROLE}"\n'
+        + CEREMONY_OPT_OUT
+        + extra
     )
 
 
