@@ -81,12 +81,31 @@ def block_literals(path: Path, start: int, end: int) -> list[Literal]:
 
 
 def checkov_walk() -> CheckovWalk:
-    """The names this Checkov's walk skips, from its own settings (``CKV_IGNORED_DIRECTORIES``, hidden names)."""
+    """What this Checkov's walk skips: names from its own settings (``CKV_IGNORED_DIRECTORIES``, hidden names)
+    and the paths this run was told to skip (:func:`run_skip_paths`)."""
     try:
         from checkov.common.runners.base_runner import IGNORE_HIDDEN_DIRECTORY_ENV, ignored_directories
     except ImportError:  # imported outside Checkov (byok's own tests): Checkov 3.3.30's defaults
         return CheckovWalk()
-    return CheckovWalk(frozenset(ignored_directories), bool(IGNORE_HIDDEN_DIRECTORY_ENV))
+    return CheckovWalk(frozenset(ignored_directories), bool(IGNORE_HIDDEN_DIRECTORY_ENV), run_skip_paths())
+
+
+def run_skip_paths() -> tuple[str, ...]:
+    """The run's skip paths, from the ``RunnerFilter`` that Checkov's registry is judging this block under.
+
+    Checkov hands a check no run settings, and its skip paths come from ``--skip-path``, a config file's
+    ``skip-path`` and the platform's repository settings: only the filter holds all of them. It is a local
+    of the registry's ``scan`` further up this call, so the stack is searched for it.
+    """
+    from checkov.runner_filter import RunnerFilter
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        runner_filter = frame.f_locals.get("runner_filter")
+        if isinstance(runner_filter, RunnerFilter):
+            return tuple(runner_filter.excluded_paths or ())
+        frame = frame.f_back
+    return ()
 
 
 @lru_cache(maxsize=1)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from byok.checkov import CheckovResult, run_checkov
+from byok.checkov import CheckovResult, checkov_command, parse_report, run_checkov
 from byok.drift.engine import scan
 from byok.drift.intent import Intent
 from byok.drift.sources.code import CodeSource
@@ -140,3 +141,28 @@ def test_where_checkov_checks_no_block_it_runs_no_check_to_report_with(tmp_path:
     assert set(predicted) == {None} and len(predicted[None].literals) == 2
     result = run_checkov(tmp_path, checks=["CKV_BYOK_1"])
     assert (result.passed, result.failed) == ((), ())
+
+
+SKIP_CASES = {
+    "no skip path": [],
+    "--skip-path": ["--skip-path", "legacy"],
+    "config file": ["--config-file", "{root}/checkov.yaml"],
+}
+
+
+@pytest.mark.parametrize("how", SKIP_CASES)
+def test_the_sweep_reports_nothing_the_run_was_told_to_skip(tmp_path: Path, how: str) -> None:
+    """A skip path reaches the pack however it was given (the run's filter, not its argv), confirmed by Checkov."""
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+    root = tmp_path / "estate"
+    (root / "legacy").mkdir(parents=True)
+    (root / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+    (root / "outputs.tf").write_text(f'output "kept" {{\n  value = "{key}"\n}}\n')
+    (root / "legacy" / "outputs.tf").write_text(f'output "old" {{\n  value = "{key}"\n}}\n')
+    (root / "checkov.yaml").write_text("skip-path:\n  - legacy\n")
+    argv, env = checkov_command(root, checks=["CKV_BYOK_1"])
+    argv += [arg.format(root=root) for arg in SKIP_CASES[how]]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    details = [d for record in parse_report(done.stdout, done.stderr).failed_for("CKV_BYOK_1") for d in record.details]
+    reported = {detail.split(":", 1)[0] for detail in details}
+    assert reported == ({"outputs.tf"} if SKIP_CASES[how] else {"outputs.tf", "legacy/outputs.tf"}), details

@@ -88,3 +88,28 @@ def test_what_checkovs_walk_skips_is_swept_by_its_own_settings(tmp_path: Path) -
     assert hosted(sweep_plan(tmp_path, walk), tmp_path) == {
         ".": {("vendor/main.tf", "Checkov skips hidden and ignored directories")}
     }
+
+
+def test_what_the_run_was_told_to_skip_is_not_reported(tmp_path: Path) -> None:
+    """``--skip-path`` patterns are searched in the whole path (regex or plain text), the root's files included."""
+    write(tmp_path / "main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+    write(tmp_path / "outputs.tf", f'output "k" {{\n  value = "{KEY}"\n}}\n')
+    write(tmp_path / "legacy" / "outputs.tf", f'output "k" {{\n  value = "{KEY}"\n}}\n')
+    write(tmp_path / "legacy" / "deep" / "main.tf.json", f'{{"output": {{"k": {{"value": "{KEY}"}}}}}}\n')
+    write(tmp_path / "stacks" / "backend.tf", f'terraform {{\n  backend "s3" {{\n    kms_key_id = "{KEY}"\n  }}\n}}\n')
+    write(tmp_path / "stacks" / "broken.tf", "resource {\n")
+    write(tmp_path / "stacks" / "ajson.tf", f'output "k" {{\n  value = "{KEY}"\n}}\n')
+    everything = hosted(sweep_plan(tmp_path), tmp_path)["."]
+    assert {file for file, _ in everything} == {
+        "outputs.tf", "legacy/outputs.tf", "legacy/deep/main.tf.json", "stacks/backend.tf", "stacks/broken.tf",
+        "stacks/ajson.tf",
+    }  # fmt: skip
+    skipped = CheckovWalk(excluded=("legacy", r"stacks/[ab]\w+\.tf$"))
+    assert hosted(sweep_plan(tmp_path, skipped), tmp_path) == {
+        ".": {("outputs.tf", "Checkov has no check type for output blocks")}
+    }
+    assert sweep_plan(tmp_path, CheckovWalk(excluded=(tmp_path.name,))) == {}  # the root's own path matches
+    dotted = CheckovWalk(excluded=(".json",))  # one leading dot: taken literally, not as "any character"
+    assert {file for file, _ in hosted(sweep_plan(tmp_path, dotted), tmp_path)["."]} == {
+        "outputs.tf", "legacy/outputs.tf", "stacks/backend.tf", "stacks/broken.tf", "stacks/ajson.tf"
+    }  # fmt: skip

@@ -15,13 +15,16 @@ Checkov hands it there, and reports that directory's literals no check is shown 
 A directory where Checkov checks no block at all (only outputs, only ``.tf.json``, behind a symlink) is
 swept with its nearest ancestor that has one, else with the first block of the whole run. A literal that a
 check is shown is left to that check, so nothing is reported twice. Only a run in which Checkov checks no
-block anywhere reports nothing: then no check runs at all (the plan's ``None`` entry).
+block anywhere reports nothing: then no check runs at all (the plan's ``None`` entry). What the run was
+told to skip (``--skip-path``) is left out entirely, as Checkov's own checks leave it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from byok.keyscan.scan import Literal, Unreadable, file_kind, scan_directory, source_files
@@ -36,14 +39,37 @@ RUN = Path()  # the host of directories with no checked block anywhere above the
 class CheckovWalk:
     """Which names Checkov's walk skips, directories and files alike (``filter_ignored_paths`` in its
     ``base_runner``): ``CKV_IGNORED_DIRECTORIES`` and, unless ``CKV_IGNORE_HIDDEN_DIRECTORIES`` is false,
-    every name starting with a dot. The defaults are Checkov 3.3.30's; the pack passes Checkov's own values.
+    every name starting with a dot; and the paths its run was told to skip (``--skip-path``, a config file's
+    ``skip-path``). The defaults are Checkov 3.3.30's; the pack passes its run's own values.
     """
 
     ignored: frozenset[str] = frozenset({"node_modules", ".terraform", ".serverless"})
     skip_hidden: bool = True
+    excluded: tuple[str, ...] = ()
 
     def skips(self, name: str) -> bool:
         return name in self.ignored or (self.skip_hidden and name.startswith("."))
+
+    def excludes(self, path: Path) -> bool:
+        """Whether a skip path keeps Checkov from ``path`` (absolute, as its walk joins it).
+
+        Checkov searches each pattern anywhere in the whole path, as a regular expression and as plain text,
+        so ``legacy`` skips every file and directory whose path contains it, the scanned root's own included.
+        """
+        full = str(path)
+        return any(text in full for text in self.excluded) or any(p.search(full) for p in _patterns(self.excluded))
+
+
+@lru_cache(maxsize=8)
+def _patterns(excluded: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """Checkov's compilation: a pattern starting with one dot is taken literally, one that is no regex ignored."""
+    compiled = []
+    for text in excluded:
+        try:
+            compiled.append(re.compile(re.escape(text) if re.match(r"^\.[^.]", text) else text))
+        except re.error:
+            continue
+    return compiled
 
 
 @dataclass(frozen=True)
@@ -71,8 +97,13 @@ class Sweep:
 
 
 def view_directory(directory: Path, files: list[Path], root: Path, walk: CheckovWalk = CheckovWalk()) -> DirectoryView:
-    """What Checkov shows a check of one directory's literals (file names relative to ``root``)."""
-    scan = scan_directory(files, root)
+    """What Checkov shows a check of one directory's literals (file names relative to ``root``).
+
+    What the run was told to skip is neither shown a check nor reported: the user left it out on purpose.
+    """
+    if _skipped_by_run(directory, root, walk):
+        return DirectoryView(directory, False, (), ())
+    scan = scan_directory([path for path in files if not walk.excludes(path)], root)
     not_walked = _not_walked(directory, root, walk)
     unreadable = {u.file for u in scan.unreadable}
     skipped = {name for name in scan.block_kinds if walk.skips(name.rsplit("/", 1)[-1])}
@@ -107,6 +138,7 @@ def sweep_plan(root: Path, walk: CheckovWalk = CheckovWalk()) -> dict[Path | Non
     views += [
         DirectoryView(path, False, (), (Unreadable(_relative(path, root), f"cannot list the directory {path}"),))
         for path in unlisted
+        if not _skipped_by_run(path, root, walk)
     ]
     checked = {view.directory for view in views if view.checked}
     plan: dict[Path | None, Sweep] = {}
@@ -140,6 +172,13 @@ def _not_walked(directory: Path, root: Path, walk: CheckovWalk) -> str | None:
         if walk.skips(name):
             return "Checkov skips hidden and ignored directories"
     return None
+
+
+def _skipped_by_run(directory: Path, root: Path, walk: CheckovWalk) -> bool:
+    """Whether a skip path prunes ``directory`` or a directory above it from Checkov's walk of ``root``."""
+    return any(
+        walk.excludes(path) for path in (directory, *directory.parents) if path.is_relative_to(root) and path != root
+    )
 
 
 def _reason(lit: Literal, unreadable: set[str]) -> str:
