@@ -113,6 +113,11 @@ def test_an_expired_approval_is_destroyed_by_the_next_import_and_journaled(
     assert listed[usable_labels[0]]["state"] == "usable" and listed[usable_labels[1]]["kind"] == "aes"
 
     _, alias, _ = external_key
+    looked = byok("material", "import", "--key", alias, "--dry-run", env=env)
+    assert "would destroy 2 trusted wrapping object(s) that can no longer serve" in looked.stderr
+    assert all(_on_token(officer_session, label) for label in expired_labels)
+    assert not [r for r in _journal(env) if r["event"] == "wrapping-approval-destroyed"]
+
     stopped = byok("material", "import", "--key", alias, env=env, check=False)
     assert stopped.returncode == 6, stopped.stderr  # the run itself waits for its own approval
     assert "destroyed 2 trusted wrapping object(s) that could no longer serve" in stopped.stderr
@@ -122,7 +127,7 @@ def test_an_expired_approval_is_destroyed_by_the_next_import_and_journaled(
     assert [r["key"] for r in records] == [ARN, ARN]
     assert all("expired" in r["detail"] and "found by material import" in r["detail"] for r in records)
     assert fingerprint(expired.public_key_der)[:24] in records[0]["detail"]
-    _no_pin_anywhere(token, user_pin, env, stopped.stdout, stopped.stderr)
+    _no_pin_anywhere(token, user_pin, env, looked.stdout, looked.stderr, stopped.stdout, stopped.stderr)
 
 
 def test_a_refetch_for_the_same_key_supersedes_its_approval(byok, envs, external_key, officer_session):

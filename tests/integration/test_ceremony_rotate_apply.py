@@ -178,6 +178,11 @@ def test_rotate_apply_destroys_an_approval_whose_import_token_expired(
     approve_in_own_process(abandoned, token, so_pin_file)
     assert len(trusted_objects(settings, user_pin)) == 2  # the trusted KMS public key and the ephemeral AES key
 
+    code, _, err = byok(capsys, "rotate", "apply", "--env", "dev", "--dry-run")
+    assert code == 0 and "would destroy 2 trusted wrapping object(s) that can no longer serve" in err, err
+    assert len(trusted_objects(settings, user_pin)) == 2
+    assert not (root / ".byok" / "journal.jsonl").exists()  # a dry run journals nothing
+
     code, rows = apply(capsys)
     assert code == 6 and all("key-ceremony mode" in row["result"] for row in rows), rows  # it waits for its own
     assert trusted_objects(settings, user_pin) == []

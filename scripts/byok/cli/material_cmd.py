@@ -176,14 +176,13 @@ def _material_work(
     estate: EstatePolicy, hsm_settings: HsmSettings, aws: AwsSettings, command: str, dry_run: bool
 ) -> Iterator[tuple[HsmBackend, KmsClient, AlgorithmChoice]]:
     """The token in the estate's trusted-wrapping mode, the KMS client with its minimum, and the algorithm:
-    refused here, before any HSM or KMS work, if the region or the minimum does not allow it. Unless it is a
-    dry run, approvals that can no longer serve are destroyed first (journaled)."""
+    refused here, before any HSM or KMS work, if the region or the minimum does not allow it. Approvals that
+    can no longer serve are destroyed first (journaled); a dry run says how many it would destroy."""
     kms = KmsClient(aws, minimum_algorithm=estate.material.minimum_wrapping_algorithm)
     with open_hsm(hsm_settings, estate.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
         kms.require_offered(choice.algorithm)
-        if not dry_run:
-            sweep_approvals(token, estate.state_dir, command)
+        sweep_approvals(token, estate.state_dir, command, dry_run)
         yield token, kms, choice
 
 

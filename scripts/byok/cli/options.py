@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -122,8 +123,19 @@ def emit(listing: Listing, output_format: str) -> None:
     click.echo(FORMATS[output_format](listing.document(), terminal_view(wide)), nl=False)
 
 
-def sweep_approvals(token: HsmBackend, state_dir: Path, command: str) -> None:
-    """Destroy the approvals no import can use any more (journaled), and say so on stderr."""
+def sweep_approvals(token: HsmBackend, state_dir: Path, command: str, dry_run: bool) -> None:
+    """Destroy the approvals no import can use any more (journaled), and say so on stderr; a dry run only
+    says how many the real run would destroy."""
+    if dry_run:
+        now = datetime.now(UTC)
+        stale = [found for found in token.trusted_objects() if found.prunable(now)]
+        if stale:
+            click.echo(
+                f"would destroy {len(stale)} trusted wrapping object(s) that can no longer serve "
+                "(expired or orphan approvals; `byok hsm approvals` lists them)",
+                err=True,
+            )
+        return
     destroyed = sweep_stale(token, Journal.open(journal_path(state_dir)), f"found by {command}")
     if destroyed:
         click.echo(

@@ -182,8 +182,7 @@ def apply_cmd(
     )
     with open_hsm_pool(hsm_settings, policy.rotation.hsm_sessions, policy.material.trusted_wrapping) as token:
         choice = token.choose_algorithm(hsm_settings.forced_algorithm)
-        if not dry_run:
-            sweep_approvals(token, policy.state_dir, f"rotate apply {environment}")
+        sweep_approvals(token, policy.state_dir, f"rotate apply {environment}", dry_run)
         pending_imports = PendingImports(policy.state_dir)
 
         def runner(scope: Scope, journal: RunJournal | None = None) -> RotationRunner:
